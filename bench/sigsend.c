@@ -1,0 +1,215 @@
+/*
+ * sigsend: the sender side of the signal sections. Prints one JSON object on stdout.
+ *
+ *   sigsend lat PID SIG N FIFO GAP_US
+ *       Ping-pong latency: for each of N rounds, stamp CLOCK_MONOTONIC, kill(PID, SIG), block on
+ *       FIFO until the child (sigchild lat) writes its receipt stamp. One signal in flight at a
+ *       time, GAP_US idle microseconds between rounds so the init is idle when each one lands.
+ *   sigsend storm PID N SHMFILE QUIET_MS
+ *       Send N signals (SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH in turn) to PID as fast as possible,
+ *       then one SIGTERM at once. Wait until the child's receipt count has been still for QUIET_MS
+ *       (and the SIGTERM arrived, or 5 s passed), then report counts, drain time, the init's CPU.
+ *   sigsend esc INITPID CHILDPID
+ *       Escalation: pidfd_open both, stamp, kill(INITPID, SIGTERM), report when each one died.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "storm-shm.h"
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int read_full(int fd, void *buf, size_t n, int timeout_ms) {
+  size_t got = 0;
+  while (got < n) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1; /* timeout or error */
+    ssize_t k = read(fd, (char *)buf + got, n - got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1; /* EOF: the child is gone */
+    got += (size_t)k;
+  }
+  return 0;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* CPU time (ns, from schedstat) and context switches summed over every thread of PID. */
+struct cpu { int64_t ns; int64_t ctx; int threads; };
+static struct cpu read_cpu(int pid) {
+  struct cpu c = {0, 0, 0};
+  char path[128];
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR *d = opendir(path);
+  if (!d) { c.ns = -1; return c; }
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    char p[256], buf[4096];
+    snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", pid, e->d_name);
+    FILE *f = fopen(p, "r");
+    if (f) { long long ns; if (fscanf(f, "%lld", &ns) == 1) c.ns += ns; fclose(f); }
+    snprintf(p, sizeof p, "/proc/%d/task/%s/status", pid, e->d_name);
+    f = fopen(p, "r");
+    if (f) {
+      while (fgets(buf, sizeof buf, f)) {
+        long long v;
+        if (sscanf(buf, "voluntary_ctxt_switches: %lld", &v) == 1) c.ctx += v;
+        else if (sscanf(buf, "nonvoluntary_ctxt_switches: %lld", &v) == 1) c.ctx += v;
+      }
+      fclose(f);
+    }
+    c.threads++;
+  }
+  closedir(d);
+  return c;
+}
+
+/* 1 if PID exists and is not a zombie. */
+static int alive(int pid) {
+  char p[64], buf[512];
+  snprintf(p, sizeof p, "/proc/%d/stat", pid);
+  FILE *f = fopen(p, "r");
+  if (!f) return 0;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *rp = strrchr(buf, ')');
+  if (!rp || rp[1] == 0) return 0;
+  return rp[2] != 'Z' && rp[2] != 'X';
+}
+
+static int run_lat(int pid, int sig, int n, const char *fifo, int gap_us) {
+  int fd = open(fifo, O_RDONLY);
+  if (fd < 0) { perror(fifo); return 1; }
+  int64_t hello;
+  if (read_full(fd, &hello, sizeof hello, 15000) != 0) {
+    fprintf(stderr, "sigsend: the child never said hello\n");
+    return 1;
+  }
+  usleep(200000); /* let the init finish its own start-up work before the first signal */
+  int64_t *lat = calloc((size_t)n, sizeof *lat);
+  int got = 0, lost = 0;
+  for (int i = 0; i < n; i++) {
+    int64_t t0 = now_ns();
+    if (kill(pid, sig) != 0) { lost += n - i; break; }
+    int64_t stamp;
+    if (read_full(fd, &stamp, sizeof stamp, 2000) != 0) {
+      lost++;
+      if (lost > 5) { lost += n - i - 1; break; } /* the init is not forwarding: stop early */
+      continue;
+    }
+    lat[got++] = stamp - t0;
+    if (gap_us > 0) usleep((useconds_t)gap_us);
+  }
+  qsort(lat, (size_t)got, sizeof *lat, cmp_i64);
+  printf("{\"n\":%d,\"received\":%d,\"lost\":%d,\"lat_ns\":[", n, got, lost);
+  for (int i = 0; i < got; i++) printf(i ? ",%" PRId64 : "%" PRId64, lat[i]);
+  printf("]}\n");
+  return 0;
+}
+
+static int run_storm(int pid, int n, const char *path, int quiet_ms) {
+  int fd = open(path, O_RDWR);
+  if (fd < 0) { perror(path); return 1; }
+  struct storm_shm *shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (shm == MAP_FAILED) { perror("mmap"); return 1; }
+  for (int i = 0; i < 1500 && !__atomic_load_n(&shm->ready, __ATOMIC_ACQUIRE); i++) usleep(10000);
+  if (!shm->ready) { fprintf(stderr, "sigsend: storm child never ready\n"); return 1; }
+  usleep(300000); /* the init settles (a Node init may still be compiling) */
+  static const int sigs[] = {SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH};
+  struct cpu c0 = read_cpu(pid);
+  int64_t t0 = now_ns();
+  int sent = 0, kill_err = 0;
+  for (int i = 0; i < n; i++) {
+    if (kill(pid, sigs[i & 3]) == 0) sent++;
+    else kill_err++;
+  }
+  int64_t t_end = now_ns();
+  int term_sent = kill(pid, SIGTERM) == 0;
+  int64_t t_term = now_ns();
+  uint64_t last_total = __atomic_load_n(&shm->total, __ATOMIC_RELAXED);
+  int64_t last_change = now_ns();
+  int init_died = 0;
+  for (;;) {
+    usleep(1000);
+    uint64_t t = __atomic_load_n(&shm->total, __ATOMIC_RELAXED);
+    int64_t now = now_ns();
+    if (t != last_total) { last_total = t; last_change = now; }
+    int term = (int)__atomic_load_n(&shm->term, __ATOMIC_ACQUIRE);
+    if (now - last_change > (int64_t)quiet_ms * 1000000 && (term || now - t_end > 5000000000LL)) break;
+    if (!alive(pid)) { init_died = 1; break; }
+    if (now - t_end > 20000000000LL) break;
+  }
+  struct cpu c1 = read_cpu(pid);
+  int init_alive = !init_died && alive(pid);
+  int child_alive = alive((int)shm->child_pid);
+  int64_t last_ns = __atomic_load_n(&shm->last_ns, __ATOMIC_RELAXED);
+  printf("{\"n\":%d,\"sent\":%d,\"kill_errors\":%d,\"send_ms\":%.3f,\"received\":%" PRIu64
+         ",\"usr1\":%" PRIu64 ",\"usr2\":%" PRIu64 ",\"hup\":%" PRIu64 ",\"winch\":%" PRIu64
+         ",\"drain_ms\":%.3f,\"term_sent\":%s,\"term_received\":%s,\"term_delay_ms\":%.3f"
+         ",\"init_cpu_ms\":%.3f,\"init_ctx\":%" PRId64 ",\"init_alive\":%s,\"child_alive\":%s}\n",
+         n, sent, kill_err, (t_end - t0) / 1e6, shm->total - shm->count[SIGTERM],
+         shm->count[SIGUSR1], shm->count[SIGUSR2], shm->count[SIGHUP], shm->count[SIGWINCH],
+         (last_ns - t_end) / 1e6, term_sent ? "true" : "false", shm->term ? "true" : "false",
+         shm->term ? (shm->term_ns - t_term) / 1e6 : -1.0,
+         (c0.ns >= 0 && c1.ns >= 0) ? (c1.ns - c0.ns) / 1e6 : -1.0, c1.ctx - c0.ctx,
+         init_alive ? "true" : "false", child_alive ? "true" : "false");
+  fflush(stdout);
+  __atomic_store_n(&shm->release, 1, __ATOMIC_RELEASE);
+  return 0;
+}
+
+static int pidfd_open_(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+static int run_esc(int init_pid, int child_pid) {
+  int fi = pidfd_open_(init_pid), fc = pidfd_open_(child_pid);
+  if (fi < 0 || fc < 0) { perror("pidfd_open"); return 1; }
+  struct pollfd p[2] = {{.fd = fc, .events = POLLIN}, {.fd = fi, .events = POLLIN}};
+  int64_t stamp[2] = {-1, -1};
+  int64_t t0 = now_ns();
+  if (kill(init_pid, SIGTERM) != 0) { perror("kill"); return 1; }
+  while (p[0].fd >= 0 || p[1].fd >= 0) {
+    int r = poll(p, 2, 15000); /* a pidfd turns readable when its process exits */
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    int64_t t = now_ns();
+    for (int i = 0; i < 2; i++)
+      if (p[i].fd >= 0 && p[i].revents) { stamp[i] = t; p[i].fd = -1; }
+  }
+  printf("{\"child_dead_ms\":%.3f,\"init_exit_ms\":%.3f}\n",
+         stamp[0] >= 0 ? (stamp[0] - t0) / 1e6 : -1.0, stamp[1] >= 0 ? (stamp[1] - t0) / 1e6 : -1.0);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 7 && strcmp(argv[1], "lat") == 0)
+    return run_lat(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5], atoi(argv[6]));
+  if (argc >= 6 && strcmp(argv[1], "storm") == 0)
+    return run_storm(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]));
+  if (argc >= 4 && strcmp(argv[1], "esc") == 0) return run_esc(atoi(argv[2]), atoi(argv[3]));
+  fprintf(stderr, "usage: sigsend lat PID SIG N FIFO GAP_US | storm PID N SHMFILE QUIET_MS | esc INITPID CHILDPID\n");
+  return 2;
+}

@@ -1,0 +1,17 @@
+// Entry point of the bundle. signal-inbox comes first: its listeners must exist before anything else runs.
+import { restoreDefaultAction } from './signal-inbox';
+import { main } from './main';
+import type { ExitDecision } from './exit-status';
+import { signalName } from './signals';
+
+main(process.argv.slice(2), process.env).then(exitWith, () => process.exit(1));
+
+/** Exits with a code, or ends gracie with the child's signal; the code is the fallback if it survives. */
+function exitWith(decision: ExitDecision): void {
+  if (decision.kind === 'signal') {
+    const name = signalName(decision.signal) as NodeJS.Signals;
+    restoreDefaultAction(name);
+    process.kill(process.pid, decision.signal);
+  }
+  process.exit(decision.code);
+}

@@ -1,0 +1,106 @@
+// The command line: flag spellings, help text and commander's quirks. Values are validated in config.ts.
+import { Command, CommanderError } from 'commander';
+import type { CliValues } from './config';
+import { UsageError } from './errors';
+
+declare const GRACIE_VERSION: string;
+/** Injected by the esbuild build; "dev" when run from source (unit tests). */
+export const VERSION = typeof GRACIE_VERSION === 'string' ? GRACIE_VERSION : 'dev';
+
+export type CliResult =
+  | { kind: 'run'; values: CliValues; command: string[] }
+  /** help or version was printed */
+  | { kind: 'done' };
+
+const EXAMPLES = `
+Examples:
+  gracie -- node server.js                    forward signals, reap zombies, exit with the app's status
+  gracie --stop-signal SIGQUIT -- nginx -g 'daemon off;'
+                                              nginx drains on SIGQUIT: a SIGTERM from the runtime becomes SIGQUIT
+  gracie -g -t 25s -- sh -c 'npm start'       signal the whole process group; SIGKILL what is left after 25s
+  gracie --stop-delay 5s -- ./server          keep serving 5s after SIGTERM while the load balancer drains
+  gracie -s -g -e 143 -- java -jar app.jar    tini's flags keep working
+
+Environment (the command line wins):
+  GRACIE_STOP_SIGNAL  GRACIE_REWRITE (comma list)  GRACIE_STOP_TIMEOUT  GRACIE_STOP_DELAY
+  GRACIE_PROCESS_GROUP  GRACIE_SUBREAPER  GRACIE_PARENT_DEATH_SIGNAL  GRACIE_SUCCESS_EXIT (comma list)
+  GRACIE_LOG_LEVEL (silent, error, warn, info, debug, trace)  GRACIE_LOG_FORMAT (json, pretty)
+  Booleans take 1/true/yes/on or 0/false/no/off. Signals: SIGQUIT, QUIT, quit or 3.
+  Durations: 500ms, 10s, 2m, 1h or a number of seconds.
+
+Exit status: the command's; 0 for codes listed with -e; 128+N if it died of signal N (as PID 1; otherwise
+gracie ends itself with that signal); 2 usage error; 126 not executable; 127 not found; 1 internal failure.
+`;
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const count = (_: string, previous: number): number => previous + 1;
+
+function buildProgram(write: (text: string) => void): Command {
+  return new Command('gracie')
+    .usage('[options] [--] <command> [args...]')
+    .description('A PID-1 init for containers: forwards signals, stops the app gracefully, reaps zombies.')
+    .argument('<command...>', 'the program to run, and its arguments')
+    .option('--stop-signal <sig>', 'signal the command gets when gracie receives SIGTERM (default: SIGTERM)')
+    .option('-r, --rewrite <from:to>', 'rewrite a signal before forwarding; to = 0 or none drops it (repeatable)', collect, [])
+    .option('-t, --stop-timeout <dur>', 'from the first stop request until SIGKILL; 0 = never (default: 10s)')
+    .option('--stop-delay <dur>', 'wait this long before forwarding the first stop request (default: 0)')
+    .option('-g, --process-group', "forward signals to the command's whole process group")
+    .option('-s, --subreaper', 'register as child subreaper when not PID 1 (the default)')
+    .option('--no-subreaper', 'do not register as child subreaper')
+    .option('-p, --parent-death-signal <sig>', 'signal gracie treats as received when its parent dies')
+    .option('-e, --success-exit <code>', 'exit code reported as 0 (repeatable)', collect, [])
+    .option('-w, --warn-on-reap', 'log each reaped zombie at warn')
+    .option('-v, --verbose', 'more logging (repeatable: debug, trace)', count, 0)
+    .option('-q, --quiet', 'less logging (repeatable: warn, error, silent)', count, 0)
+    .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
+    .version(VERSION, '-V, --version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText('after', EXAMPLES)
+    // Options stop at the command: `gracie nginx -g 'daemon off;'` passes -g to nginx.
+    .passThroughOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: write, writeErr: () => {}, outputError: () => {} });
+}
+
+/** Parses gracie's own arguments (argv without node and script). Throws UsageError on bad input. */
+export function parseCommandLine(args: readonly string[], write: (text: string) => void): CliResult {
+  const program = buildProgram(write);
+  try {
+    program.parse([...args], { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return { kind: 'done' };
+    throw new UsageError(describeCommanderError(error));
+  }
+  const opts = program.opts();
+  const values: CliValues = {
+    stopSignal: opts.stopSignal,
+    rewrite: opts.rewrite,
+    stopTimeout: opts.stopTimeout,
+    stopDelay: opts.stopDelay,
+    processGroup: opts.processGroup,
+    subreaper: opts.subreaper,
+    parentDeathSignal: opts.parentDeathSignal,
+    successExit: opts.successExit,
+    verbose: opts.verbose,
+    quiet: opts.quiet,
+    logFormat: opts.logFormat,
+    warnOnReap: opts.warnOnReap === true,
+  };
+  return { kind: 'run', values, command: program.args };
+}
+
+/** One line naming what was wrong, in gracie's voice rather than commander's. */
+function describeCommanderError(error: CommanderError): string {
+  const text = error.message.replace(/^error: /, '');
+  switch (error.code) {
+    case 'commander.missingArgument':
+      return 'missing command: usage is gracie [options] [--] <command> [args...] (see gracie --help)';
+    case 'commander.unknownOption':
+      return `${text} (see gracie --help for the options)`;
+    case 'commander.optionMissingArgument':
+      return `${text} (see gracie --help)`;
+    default:
+      return text;
+  }
+}

@@ -1,0 +1,175 @@
+// Pure: command-line values + environment -> one frozen Config. Every value is validated here.
+import { parseDuration } from './duration';
+import { UsageError } from './errors';
+import { parseSignal, parseSignalOrNone, SIGTERM, signalName, whyNotForwarded } from './signals';
+
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = 'json' | 'pretty';
+
+/** What the command line said, before any validation. Absent means "not given". */
+export interface CliValues {
+  stopSignal?: string;
+  rewrite: string[];
+  stopTimeout?: string;
+  stopDelay?: string;
+  processGroup?: boolean;
+  subreaper?: boolean;
+  parentDeathSignal?: string;
+  successExit: string[];
+  verbose: number;
+  quiet: number;
+  logFormat?: string;
+  warnOnReap: boolean;
+}
+
+export interface Config {
+  readonly command: readonly string[];
+  /** incoming signal -> signal to forward; 0 drops it. Signals not listed are forwarded unchanged. */
+  readonly rewrite: ReadonlyMap<number, number>;
+  /** budget from the first stop request to SIGKILL; 0 = never escalate */
+  readonly stopTimeoutMs: number;
+  readonly stopDelayMs: number;
+  readonly processGroup: boolean;
+  readonly subreaper: boolean;
+  readonly parentDeathSignal: number | null;
+  readonly successExit: ReadonlySet<number>;
+  readonly warnOnReap: boolean;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
+/** Builds the Config: the command line wins over the environment, which wins over the defaults. */
+export function resolveConfig(cli: CliValues, command: readonly string[], env: Env, stderrIsTTY: boolean): Config {
+  const timeoutSource = pick(cli.stopTimeout, '--stop-timeout', env, 'GRACIE_STOP_TIMEOUT');
+  const delaySource = pick(cli.stopDelay, '--stop-delay', env, 'GRACIE_STOP_DELAY');
+  const stopTimeoutMs = timeoutSource ? parseDuration(timeoutSource.value, timeoutSource.what) : DEFAULT_STOP_TIMEOUT_MS;
+  const stopDelayMs = delaySource ? parseDuration(delaySource.value, delaySource.what) : 0;
+  if (stopTimeoutMs !== 0 && stopDelayMs >= stopTimeoutMs) {
+    throw new UsageError(
+      `invalid ${delaySource?.what} '${delaySource?.value}': the stop delay counts inside the stop timeout ` +
+        `(${timeoutSource ? `${timeoutSource.what} '${timeoutSource.value}'` : 'default 10s'}), so it must be shorter`,
+    );
+  }
+  const pdeath = pick(cli.parentDeathSignal, '--parent-death-signal', env, 'GRACIE_PARENT_DEATH_SIGNAL');
+  const config: Config = {
+    command: Object.freeze([...command]),
+    rewrite: resolveRewrite(cli, env),
+    stopTimeoutMs,
+    stopDelayMs,
+    processGroup: cli.processGroup ?? parseBoolean(env, 'GRACIE_PROCESS_GROUP') ?? false,
+    subreaper: cli.subreaper ?? parseBoolean(env, 'GRACIE_SUBREAPER') ?? true,
+    parentDeathSignal: pdeath ? parseSignal(pdeath.value, pdeath.what) : null,
+    successExit: resolveSuccessExit(cli, env),
+    warnOnReap: cli.warnOnReap,
+    logLevel: resolveLogLevel(cli, env),
+    logFormat: resolveLogFormat(cli, env, stderrIsTTY),
+  };
+  return Object.freeze(config);
+}
+
+interface Sourced {
+  value: string;
+  /** "--stop-timeout" or "GRACIE_STOP_TIMEOUT": named in error messages */
+  what: string;
+}
+
+/** The command-line value if given, else a non-empty environment value, else undefined. */
+function pick(cliValue: string | undefined, flag: string, env: Env, variable: string): Sourced | undefined {
+  if (cliValue !== undefined) return { value: cliValue, what: flag };
+  const fromEnv = env[variable];
+  // An empty variable counts as unset: `docker run -e GRACIE_STOP_SIGNAL=` and an empty Kubernetes value.
+  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, what: variable };
+  return undefined;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+function parseBoolean(env: Env, variable: string): boolean | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  const lower = raw.trim().toLowerCase();
+  if (TRUE.has(lower)) return true;
+  if (FALSE.has(lower)) return false;
+  throw new UsageError(`invalid ${variable} '${raw}': expected 1, true, yes, on or 0, false, no, off`);
+}
+
+/** Splits a comma list from the environment; the command line gives one value per flag. */
+function listFrom(cliValues: string[], env: Env, variable: string, flag: string): Sourced[] {
+  if (cliValues.length > 0) return cliValues.map((value) => ({ value, what: flag }));
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((value) => ({ value: value.trim(), what: variable }));
+}
+
+function resolveRewrite(cli: CliValues, env: Env): ReadonlyMap<number, number> {
+  const rewrite = new Map<number, number>();
+  for (const { value, what } of listFrom(cli.rewrite, env, 'GRACIE_REWRITE', '--rewrite')) {
+    const parts = value.split(':');
+    if (parts.length !== 2 || parts[0].trim() === '' || parts[1].trim() === '') {
+      throw new UsageError(`invalid ${what} '${value}': expected <from>:<to> such as TERM:QUIT, 15:3 or USR1:none`);
+    }
+    const from = parseSignal(parts[0], `${what} '${value}' source signal`);
+    const notForwarded = whyNotForwarded(from);
+    if (notForwarded) {
+      throw new UsageError(`invalid ${what} '${value}': gracie never forwards ${signalName(from)} (${notForwarded})`);
+    }
+    rewrite.set(from, parseSignalOrNone(parts[1], `${what} '${value}' target signal`));
+  }
+  const stop = pick(cli.stopSignal, '--stop-signal', env, 'GRACIE_STOP_SIGNAL');
+  if (stop) {
+    const stopSignal = parseSignal(stop.value, stop.what);
+    const viaRewrite = rewrite.get(SIGTERM);
+    const rewriteFromCli = cli.rewrite.length > 0;
+    const stopFromCli = stop.what.startsWith('--');
+    // --stop-signal is shorthand for --rewrite TERM:<sig>. When both say something different, the command
+    // line wins over the environment; two statements at the same level are a contradiction.
+    if (viaRewrite === undefined || viaRewrite === stopSignal || (stopFromCli && !rewriteFromCli)) {
+      rewrite.set(SIGTERM, stopSignal);
+    } else if (stopFromCli === rewriteFromCli) {
+      throw new UsageError(
+        `invalid ${stop.what} '${stop.value}': it conflicts with the SIGTERM rewrite to ` +
+          `${viaRewrite === 0 ? 'none' : signalName(viaRewrite)} given by ${rewriteFromCli ? '--rewrite' : 'GRACIE_REWRITE'}`,
+      );
+    }
+  }
+  return rewrite;
+}
+
+function resolveSuccessExit(cli: CliValues, env: Env): ReadonlySet<number> {
+  const codes = new Set<number>();
+  for (const { value, what } of listFrom(cli.successExit, env, 'GRACIE_SUCCESS_EXIT', '--success-exit')) {
+    if (!/^\d{1,3}$/.test(value) || Number(value) > 255) {
+      throw new UsageError(`invalid ${what} '${value}': expected an exit code from 0 to 255`);
+    }
+    codes.add(Number(value));
+  }
+  return codes;
+}
+
+function resolveLogLevel(cli: CliValues, env: Env): LogLevel {
+  if (cli.verbose > 0 && cli.quiet > 0) {
+    throw new UsageError('invalid options -v and -q together: choose more (-v, -vv) or less (-q, -qq) logging');
+  }
+  const base = LOG_LEVELS.indexOf('info');
+  if (cli.verbose > 0) return LOG_LEVELS[Math.min(base + cli.verbose, LOG_LEVELS.length - 1)];
+  if (cli.quiet > 0) return LOG_LEVELS[Math.max(base - cli.quiet, 0)];
+  const raw = env.GRACIE_LOG_LEVEL;
+  if (raw === undefined || raw === '') return 'info';
+  const level = LOG_LEVELS.find((name) => name === raw.trim().toLowerCase());
+  if (level) return level;
+  throw new UsageError(`invalid GRACIE_LOG_LEVEL '${raw}': expected one of ${LOG_LEVELS.join(', ')}`);
+}
+
+function resolveLogFormat(cli: CliValues, env: Env, stderrIsTTY: boolean): LogFormat {
+  const source = pick(cli.logFormat, '--log-format', env, 'GRACIE_LOG_FORMAT');
+  if (!source) return stderrIsTTY ? 'pretty' : 'json';
+  const format = source.value.trim().toLowerCase();
+  if (format === 'json' || format === 'pretty') return format;
+  throw new UsageError(`invalid ${source.what} '${source.value}': expected json or pretty`);
+}

@@ -1,0 +1,50 @@
+// Logging: pino, synchronous, to stderr only (stdout belongs to the child).
+import { writeSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import type { LogFormat, LogLevel } from './config';
+
+export type { Logger };
+
+/** Where log lines go: one call per complete line. */
+export interface LogSink {
+  write(line: string): void;
+}
+
+/**
+ * Writes synchronously to fd 2, so the last lines before exit are never lost. A failed write (stderr closed,
+ * EPIPE, a full non-blocking pipe) drops the line: gracie's logging must never take the app down.
+ */
+export const stderrSink: LogSink = {
+  write(line: string): void {
+    const bytes = Buffer.from(line);
+    let offset = 0;
+    for (let attempt = 0; offset < bytes.length && attempt < 100; attempt += 1) {
+      try {
+        offset += writeSync(2, bytes, offset);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      }
+    }
+  },
+};
+
+const LEVEL_LABEL: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const OMIT = new Set(['level', 'time', 'msg', 'name']);
+
+/** One pino JSON line -> "12:00:01.234 INFO  gracie: message key=value". Pure, for terminals. */
+export function formatPretty(jsonLine: string): string {
+  const entry = JSON.parse(jsonLine) as Record<string, unknown>;
+  const time = new Date(entry.time as number).toISOString().slice(11, 23);
+  const label = (LEVEL_LABEL[entry.level as number] ?? String(entry.level)).padEnd(5);
+  const extras = Object.entries(entry)
+    .filter(([key, value]) => !OMIT.has(key) && value !== null && value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return `${time} ${label} gracie: ${entry.msg as string}${extras.length ? `  ${extras.join(' ')}` : ''}\n`;
+}
+
+/** A pino logger writing JSON or pretty lines to `sink` (stderr by default). */
+export function createLogger(level: LogLevel, format: LogFormat, sink: LogSink = stderrSink): Logger {
+  const destination = format === 'pretty' ? { write: (line: string) => sink.write(formatPretty(line)) } : sink;
+  // base drops pino's default pid and hostname: the container already says both.
+  return pino({ level, base: { name: 'gracie' } }, destination);
+}

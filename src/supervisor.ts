@@ -1,0 +1,175 @@
+// The supervisor state machine: running -> stopping -> (draining) -> done.
+// Events come in (signal received, child exited, timer fired, leftovers gone); effects go out through ports.
+// No process, timer or FFI is touched here, so unit tests drive it with a manual clock.
+import type { Config } from './config';
+import type { ChildEnd } from './exit-status';
+import { SIGKILL, SIGTERM, signalName, STOP_REQUESTS } from './signals';
+
+/** Who a signal goes to; the effects layer turns it into a pid (child.ts owns the "never kill(-1)" rule). */
+export type Target = 'child' | 'group' | 'leftovers';
+
+export interface LogPort {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+}
+
+export interface SupervisorPorts {
+  now(): number;
+  /** Arms a one-shot timer; returns its cancel function. */
+  setTimer(ms: number, fire: () => void): () => void;
+  send(target: Target, signal: number): void;
+  /** After the main child ended: is anything of its tree left to wait for? */
+  leftoversRemain(): boolean;
+  finish(end: ChildEnd): void;
+  log: LogPort;
+}
+
+export type SupervisorConfig = Pick<Config, 'rewrite' | 'stopTimeoutMs' | 'stopDelayMs' | 'processGroup'>;
+
+/** Leftovers get this long after the main child ended when --stop-timeout is 0: never hang forever. */
+export const DRAIN_FALLBACK_MS = 10_000;
+
+type Phase = 'running' | 'stopping' | 'draining' | 'done';
+
+/** Drives one child from spawn to gracie's exit. */
+export class Supervisor {
+  private phase: Phase = 'running';
+  private stopStartedAt: number | null = null;
+  /** The rewritten signal of the first stop request; leftovers get it when the child is gone. */
+  private stopSignal: number | null = null;
+  private childEnd: ChildEnd | null = null;
+  private cancelDelay: (() => void) | null = null;
+  private cancelDeadline: (() => void) | null = null;
+
+  constructor(
+    private readonly config: SupervisorConfig,
+    private readonly ports: SupervisorPorts,
+  ) {}
+
+  /** gracie received `signal`. */
+  onSignal(signal: number): void {
+    if (this.phase === 'done') return;
+    const forwardAs = this.config.rewrite.get(signal) ?? signal;
+    const fields = { signal: signalName(signal), forwardAs: forwardAs === 0 ? 'none' : signalName(forwardAs) };
+    if (forwardAs === 0) {
+      this.ports.log.debug(fields, `received ${fields.signal}, dropped by the rewrite map`);
+      return;
+    }
+    if (this.phase === 'draining') {
+      this.ports.send('leftovers', forwardAs);
+      this.ports.log.info(fields, `received ${fields.signal} while draining, forwarded ${fields.forwardAs} to what is left`);
+      return;
+    }
+    if (!STOP_REQUESTS.has(signal)) {
+      this.forward(forwardAs);
+      this.ports.log.debug(fields, `received ${fields.signal}, forwarded ${fields.forwardAs}`);
+      return;
+    }
+    if (this.phase === 'running') {
+      this.startStopping(forwardAs, fields);
+    } else if (this.cancelDelay) {
+      // A second stop request during --stop-delay means "now": someone is impatient, do not make them wait.
+      this.endDelay();
+      this.forward(forwardAs);
+      this.ports.log.info(fields, `received ${fields.signal} again, cut the stop delay short and forwarded ${fields.forwardAs}`);
+    } else {
+      this.forward(forwardAs);
+      this.ports.log.info(fields, `received ${fields.signal} again, forwarded ${fields.forwardAs}`);
+    }
+  }
+
+  /** The main child ended (reaped). */
+  onChildExit(end: ChildEnd): void {
+    if (this.phase === 'done' || this.childEnd) return;
+    this.childEnd = end;
+    this.endDelay();
+    this.logChildEnd(end);
+    if (!this.ports.leftoversRemain()) {
+      this.complete();
+      return;
+    }
+    const signal = this.stopSignal ?? this.config.rewrite.get(SIGTERM) ?? SIGTERM;
+    const drainSignal = signal === 0 ? SIGTERM : signal;
+    this.phase = 'draining';
+    this.ports.send('leftovers', drainSignal);
+    if (!this.cancelDeadline) this.armDeadline(this.config.stopTimeoutMs || DRAIN_FALLBACK_MS);
+    this.ports.log.info({ signal: signalName(drainSignal) }, `processes are left behind: sent ${signalName(drainSignal)}, waiting for them`);
+  }
+
+  /** Nothing of the child's tree is left (reported by the reaper while draining). */
+  onLeftoversGone(): void {
+    if (this.phase !== 'draining') return;
+    this.ports.log.info({ afterMs: this.elapsed() }, 'everything left behind has exited');
+    this.complete();
+  }
+
+  private startStopping(forwardAs: number, fields: { signal: string; forwardAs: string }): void {
+    this.phase = 'stopping';
+    this.stopStartedAt = this.ports.now();
+    this.stopSignal = forwardAs;
+    const { stopDelayMs, stopTimeoutMs } = this.config;
+    if (stopTimeoutMs > 0) this.armDeadline(stopTimeoutMs);
+    const budget = { ...fields, delayMs: stopDelayMs, timeoutMs: stopTimeoutMs };
+    if (stopDelayMs === 0) {
+      this.forward(forwardAs);
+      this.ports.log.info(budget, `received ${fields.signal}, forwarded ${fields.forwardAs}`);
+      return;
+    }
+    this.ports.log.info(budget, `received ${fields.signal}, forwarding ${fields.forwardAs} after the ${stopDelayMs}ms stop delay`);
+    this.cancelDelay = this.ports.setTimer(stopDelayMs, () => {
+      this.cancelDelay = null;
+      this.forward(forwardAs);
+      this.ports.log.info({ ...fields, afterMs: this.elapsed() }, `stop delay over, forwarded ${fields.forwardAs}`);
+    });
+  }
+
+  private armDeadline(ms: number): void {
+    this.cancelDeadline = this.ports.setTimer(ms, () => {
+      this.cancelDeadline = null;
+      this.escalate();
+    });
+  }
+
+  private escalate(): void {
+    const target: Target = this.phase === 'draining' ? 'leftovers' : 'group';
+    this.ports.send(target, SIGKILL);
+    const who = target === 'group' ? "the child's process group" : 'what is left';
+    this.ports.log.warn({ afterMs: this.elapsed(), target }, `stop timeout reached: sent SIGKILL to ${who}`);
+  }
+
+  private forward(signal: number): void {
+    this.ports.send(this.config.processGroup ? 'group' : 'child', signal);
+  }
+
+  private endDelay(): void {
+    this.cancelDelay?.();
+    this.cancelDelay = null;
+  }
+
+  private complete(): void {
+    this.phase = 'done';
+    this.cancelDeadline?.();
+    this.cancelDeadline = null;
+    this.ports.finish(this.childEnd as ChildEnd);
+  }
+
+  /** ms since the first stop request, or null when none came. */
+  private elapsed(): number | null {
+    return this.stopStartedAt === null ? null : this.ports.now() - this.stopStartedAt;
+  }
+
+  /** One summary line: how the child ended and how long the shutdown took. Quiet when nothing happened. */
+  private logChildEnd(end: ChildEnd): void {
+    const shutdownMs = this.elapsed();
+    const how = end.signal === null ? `exited with code ${end.code}` : `was killed by ${signalName(end.signal)}`;
+    const fields = { code: end.code, signal: end.signal === null ? null : signalName(end.signal), shutdownMs };
+    if (shutdownMs !== null) {
+      this.ports.log.info(fields, `child ${how} ${shutdownMs}ms after the stop request`);
+    } else if (end.code !== 0) {
+      this.ports.log.info(fields, `child ${how}`);
+    } else {
+      this.ports.log.debug(fields, `child ${how}`);
+    }
+  }
+}
