@@ -109,6 +109,7 @@ static int run_ignterm(void) {
   unblock_all();
   say_ready();
   for (;;) pause();
+  return 0;
 }
 
 int main(int argc, char **argv) {

@@ -67,7 +67,7 @@ static struct cpu read_cpu(int pid) {
   struct dirent *e;
   while ((e = readdir(d))) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    char p[256], buf[4096];
+    char p[320], buf[4096];
     snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", pid, e->d_name);
     FILE *f = fopen(p, "r");
     if (f) { long long ns; if (fscanf(f, "%lld", &ns) == 1) c.ns += ns; fclose(f); }

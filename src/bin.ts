@@ -8,10 +8,12 @@ main(process.argv.slice(2), process.env).then(exitWith, () => process.exit(1));
 
 /** Exits with a code, or ends gracie with the child's signal; the code is the fallback if it survives. */
 function exitWith(decision: ExitDecision): void {
-  if (decision.kind === 'signal') {
-    const name = signalName(decision.signal) as NodeJS.Signals;
-    restoreDefaultAction(name);
-    process.kill(process.pid, decision.signal);
+  try {
+    if (decision.kind === 'signal') {
+      restoreDefaultAction(signalName(decision.signal) as NodeJS.Signals);
+      process.kill(process.pid, decision.signal);
+    }
+  } finally {
+    process.exit(decision.code);
   }
-  process.exit(decision.code);
 }

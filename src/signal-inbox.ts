@@ -1,7 +1,7 @@
 // Listens for every forwarded signal from the first moment, queueing them until the supervisor is ready.
 // Imported first by bin.ts: a JS listener on SIGUSR1 is what keeps Node from opening its inspector on
 // 127.0.0.1:9229 when a SIGUSR1 meant for the app (nginx: reopen logs) arrives.
-import { FORWARDED, signalNumber } from './signals';
+import { FORWARDED, signalNumber, whyNotForwarded } from './signals';
 
 type Handler = (signal: number) => void;
 
@@ -28,6 +28,7 @@ export function deliverSignalsTo(next: Handler): void {
 
 /** Stops listening for `name`, so the default action applies again (used to end gracie with a signal). */
 export function restoreDefaultAction(name: NodeJS.Signals): void {
+  if (whyNotForwarded(signalNumber(name)) === 'cannot be caught') return;
   process.removeAllListeners(name);
   // Adding and removing a listener makes libuv reset the disposition to SIG_DFL, also for signals Node
   // ignores at start-up (SIGPIPE), so the signal really ends gracie.

@@ -156,7 +156,7 @@ export class Supervisor {
 
   /** ms since the first stop request, or null when none came. */
   private elapsed(): number | null {
-    return this.stopStartedAt === null ? null : this.ports.now() - this.stopStartedAt;
+    return this.stopStartedAt === null ? null : Math.round(this.ports.now() - this.stopStartedAt);
   }
 
   /** One summary line: how the child ended and how long the shutdown took. Quiet when nothing happened. */

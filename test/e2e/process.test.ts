@@ -1,0 +1,170 @@
+// Exit statuses, bad input, and what the child inherits: arguments, stdio, environment, working directory.
+import { existsSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AS_PID1, endedBySignal, gracie, SIGNALS_FIXTURE } from './helpers';
+
+const scratch = mkdtempSync(join(tmpdir(), 'gracie-e2e-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('exit status', () => {
+  it.each([0, 1, 7, 126, 127, 255])('passes the child exit code %i through', async (code) => {
+    const ended = await gracie(['--', 'sh', '-c', `exit ${code}`]).exit();
+    expect(ended).toMatchObject({ code, signal: null });
+  });
+
+  it('-e maps listed codes to 0 and leaves the others alone', async () => {
+    expect((await gracie(['-e', '3', '-e', '143', '--', 'sh', '-c', 'exit 3']).exit()).code).toBe(0);
+    expect((await gracie(['-e', '3', '--', 'sh', '-c', 'exit 4']).exit()).code).toBe(4);
+    expect((await gracie(['--', 'sh', '-c', 'exit 3'], { env: { GRACIE_SUCCESS_EXIT: '1,3' } }).exit()).code).toBe(0);
+  });
+
+  it('reports a child killed by a signal as that signal (not PID 1) or 128+N (PID 1)', async () => {
+    const ended = await gracie(['--', 'sh', '-c', 'kill -USR2 $$']).exit();
+    expect(ended).toMatchObject(endedBySignal('SIGUSR2', 12));
+    const log = ended.stderr.split('\n').find((line) => line.includes('killed by'));
+    expect(JSON.parse(log ?? '{}')).toMatchObject({ signal: 'SIGUSR2', code: null, msg: 'child was killed by SIGUSR2' });
+  });
+
+  it('-e 143 turns a death by SIGTERM into success, as tini does', async () => {
+    const ended = await gracie(['-e', '143', '--', 'sh', '-c', 'kill -TERM $$']).exit();
+    expect(ended).toMatchObject({ code: 0, signal: null });
+  });
+
+  it('127 with one clear line when the command does not exist', async () => {
+    const ended = await gracie(['--', 'no-such-command-xyz']).exit();
+    expect(ended.code).toBe(127);
+    const lines = ended.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 50, msg: expect.stringMatching(/command not found: 'no-such-command-xyz'/) });
+  });
+
+  it('126 when the command is not executable', async () => {
+    const plainFile = join(scratch, 'not-executable.sh');
+    writeFileSync(plainFile, '#!/bin/sh\necho should not run\n', { mode: 0o644 });
+    const ended = await gracie(['--', plainFile]).exit();
+    expect(ended).toMatchObject({ code: 126, stdout: '' });
+    expect(ended.stderr).toContain(`cannot execute '${plainFile}'`);
+    expect((await gracie(['--', scratch]).exit()).code).toBe(126);
+  });
+});
+
+describe('bad input: exit 2, one line naming the problem, the child never starts', () => {
+  const marker = join(scratch, 'started');
+  const command = ['--', 'sh', '-c', `touch ${marker}`];
+  const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['unknown flag', ['--bogus'], {}, /unknown option '--bogus'/],
+    ['bad signal', ['--stop-signal', 'SIGNOPE'], {}, /invalid --stop-signal 'SIGNOPE': expected a signal name or number/],
+    ['bad duration', ['-t', '10x'], {}, /invalid --stop-timeout '10x': expected a duration such as 500ms, 10s, 2m/],
+    ['bad rewrite', ['-r', 'TERM'], {}, /invalid --rewrite 'TERM': expected <from>:<to>/],
+    ['bad exit code', ['-e', '256'], {}, /invalid --success-exit '256': expected an exit code from 0 to 255/],
+    ['bad env signal', [], { GRACIE_STOP_SIGNAL: 'bogus' }, /invalid GRACIE_STOP_SIGNAL 'bogus'/],
+    ['bad env boolean', [], { GRACIE_PROCESS_GROUP: 'maybe' }, /invalid GRACIE_PROCESS_GROUP 'maybe': expected 1, true, yes, on or 0, false, no, off/],
+    ['bad env duration', [], { GRACIE_STOP_TIMEOUT: 'soon' }, /invalid GRACIE_STOP_TIMEOUT 'soon'/],
+    ['bad log level', [], { GRACIE_LOG_LEVEL: 'loud' }, /invalid GRACIE_LOG_LEVEL 'loud': expected one of silent, error, warn, info, debug, trace/],
+    ['delay not inside timeout', ['--stop-delay', '5s', '-t', '5s'], {}, /invalid --stop-delay '5s'/],
+  ];
+  it.each(cases)('%s', async (_, flags, env, message) => {
+    const ended = await gracie([...flags, ...command], { env }).exit();
+    expect(ended.code).toBe(2);
+    expect(ended.stdout).toBe('');
+    const lines = ended.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^gracie: /);
+    expect(lines[0]).toMatch(message);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('an option missing its value', async () => {
+    const ended = await gracie(['-t']).exit();
+    expect(ended).toMatchObject({ code: 2, stdout: '' });
+    expect(ended.stderr).toBe("gracie: option '-t, --stop-timeout <dur>' argument missing (see gracie --help)\n");
+  });
+
+  it('a missing command is a usage error too', async () => {
+    const ended = await gracie([]).exit();
+    expect(ended).toMatchObject({ code: 2, stdout: '' });
+    expect(ended.stderr).toBe('gracie: missing command: usage is gracie [options] [--] <command> [args...] (see gracie --help)\n');
+  });
+
+  it('help and version go to stdout and exit 0', async () => {
+    const help = await gracie(['--help']).exit();
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/Usage: gracie \[options\] \[--\] <command> \[args\.\.\.\]/);
+    expect(help.stdout).toMatch(/Examples:/);
+    expect(help.stdout).toMatch(/GRACIE_STOP_SIGNAL/);
+    const version = await gracie(['-V']).exit();
+    expect(version).toMatchObject({ code: 0, stderr: '' });
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('what the child gets', () => {
+  it('options stop at the command: the command keeps its own flags', async () => {
+    const ended = await gracie(['sh', '-c', 'echo "$0 $1"', '-g', '--stop-timeout']).exit();
+    expect(ended).toMatchObject({ code: 0, stdout: '-g --stop-timeout\n' });
+  });
+
+  it('arguments with spaces, quotes, unicode and empty strings arrive byte for byte', async () => {
+    const args = ['a b', '"double"', "it's", 'ünï€😀', '', '  ', '--', '-x', '$HOME', '\\n'];
+    const printArgs = 'process.stdout.write(JSON.stringify(process.argv.slice(1)))';
+    const ended = await gracie(['--', process.execPath, '-e', printArgs, '--', ...args]).exit();
+    expect(ended.code).toBe(0);
+    expect(JSON.parse(ended.stdout)).toEqual(args);
+  });
+
+  it('stdin, stdout and stderr pass through; gracie writes nothing to stdout', async () => {
+    const ended = await gracie(['--', 'sh', '-c', 'cat; echo to-stderr >&2'], { stdin: 'line one\nline two\n' }).exit();
+    expect(ended).toMatchObject({ code: 0, stdout: 'line one\nline two\n' });
+    expect(ended.stderr).toBe('to-stderr\n');
+  });
+
+  it('the environment passes through unchanged, GRACIE_* included', async () => {
+    const env = { FOO: 'bar baz', EMPTY: '', GRACIE_STOP_TIMEOUT: '7s', UNICODE: 'ü€' };
+    const ended = await gracie(['--', 'sh', '-c', 'printf "%s|%s|%s|%s" "$FOO" "${EMPTY-unset}" "$GRACIE_STOP_TIMEOUT" "$UNICODE"'], { env }).exit();
+    expect(ended.stdout).toBe('bar baz||7s|ü€');
+  });
+
+  it("NODE_OPTIONS reaches the child unchanged and does not act on gracie's own Node", async () => {
+    // A --require of a missing file would make gracie's own Node fail before any line of gracie runs.
+    const nodeOptions = '--require /nonexistent/agent.js --max-old-space-size=64';
+    const ended = await gracie(['--', 'sh', '-c', 'printf "%s|%s" "$NODE_OPTIONS" "${_GRACIE_NODE_OPTIONS-unset}"'], {
+      env: { NODE_OPTIONS: nodeOptions },
+    }).exit();
+    expect(ended).toMatchObject({ code: 0, stdout: `${nodeOptions}|unset` });
+    const empty = await gracie(['--', 'sh', '-c', 'printf "%s" "${NODE_OPTIONS-unset}"'], { env: { NODE_OPTIONS: '' } }).exit();
+    expect(empty.stdout).toBe('');
+  });
+
+  it("the child keeps gracie's working directory while gracie moves to / and pins nothing", async () => {
+    const cwd = realpathSync(scratch);
+    const run = gracie(['--', 'sh', '-c', 'echo "child ready $$"; pwd; read line'], { cwd });
+    await run.ready();
+    await run.waitForLines(new RegExp(`^${cwd}$`));
+    const gracieCwd = readlinkSync(`/proc/${await run.graciePid()}/cwd`);
+    expect(gracieCwd).toBe('/');
+    run.proc.stdin?.end('done\n');
+    expect((await run.exit()).code).toBe(0);
+  });
+
+  it('logs are JSON lines by default when stderr is not a terminal, pretty on request', async () => {
+    const run = gracie(['--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGTERM=0']);
+    await run.ready();
+    await run.signal('SIGTERM');
+    await run.exit();
+    expect(run.logs().length).toBeGreaterThan(0);
+    for (const entry of run.logs()) expect(entry).toMatchObject({ name: 'gracie', level: expect.any(Number), time: expect.any(Number) });
+
+    const pretty = gracie(['--log-format', 'pretty', '--', 'sh', '-c', 'exit 5']).exit();
+    expect((await pretty).stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  gracie: child exited with code 5/);
+  });
+
+  it('is quiet on the happy path and says more with -v', async () => {
+    expect((await gracie(['--', 'true']).exit()).stderr).toBe('');
+    const verbose = await gracie(['-v', '--', 'true']).exit();
+    expect(verbose.stderr).toMatch(/"msg":"child started"/);
+    expect(verbose.stderr).toMatch(/"isPid1":(true|false)/);
+    expect(verbose.stderr).toContain(`"isPid1":${AS_PID1}`);
+  });
+});

@@ -1,0 +1,176 @@
+// Forwarding, rewriting, process groups, stop requests and escalation, on real processes.
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { endedBySignal, gracie, SIGNALS_FIXTURE } from './helpers';
+
+// Every signal gracie forwards that the Node fixture can catch (SIGKILL, SIGSTOP, faults, SIGPIPE, SIGCHLD,
+// SIGTTIN and SIGTTOU are never forwarded: see src/signals.ts).
+const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCONT',
+  'SIGTSTP', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
+
+/** Resolves true if something listens on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('forwarding', () => {
+  it('forwards every forwardable signal to the child, each once', async () => {
+    const run = gracie(['-t', '0', '--', ...SIGNALS_FIXTURE]);
+    await run.ready();
+    for (const signal of FORWARDED) {
+      await run.signal(signal);
+      await run.waitForLines(new RegExp(`^child got ${signal}$`));
+    }
+    // Sent in order and each awaited: the child saw exactly that sequence, nothing twice.
+    const got = run.stdout.split('\n').filter((line) => line.startsWith('child got '));
+    expect(got).toEqual(FORWARDED.map((signal) => `child got ${signal}`));
+  });
+
+  it('SIGUSR1 reaches the child and never opens the Node inspector', async () => {
+    expect(await listening(9229)).toBe(false);
+    const run = gracie(['--', ...SIGNALS_FIXTURE]);
+    await run.ready();
+    await run.signal('SIGUSR1');
+    await run.waitForLines(/^child got SIGUSR1$/);
+    expect(await listening(9229)).toBe(false);
+    expect(run.stderr).not.toMatch(/Debugger listening/);
+  });
+
+  it('rewrites the stop signal: SIGTERM arrives as SIGQUIT', async () => {
+    const run = gracie(['--stop-signal', 'quit', '--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGQUIT=0']);
+    await run.ready();
+    await run.signal('SIGTERM');
+    const ended = await run.exit();
+    expect(ended.stdout).toMatch(/^child got SIGQUIT$/m);
+    expect(ended.stdout).not.toMatch(/got SIGTERM/);
+    expect(ended.code).toBe(0);
+    const stop = run.logs().find((entry) => entry.msg === 'received SIGTERM, forwarded SIGQUIT');
+    expect(stop).toMatchObject({ level: 30, signal: 'SIGTERM', forwardAs: 'SIGQUIT' });
+  });
+
+  it('rewrites by number and drops with none, from the command line and the environment', async () => {
+    const run = gracie(['-r', '10:12', '--', ...SIGNALS_FIXTURE], { env: { GRACIE_REWRITE: 'WINCH:HUP' } });
+    await run.ready();
+    await run.signal('SIGUSR1');
+    await run.waitForLines(/^child got SIGUSR2$/);
+    // The command line's --rewrite replaces GRACIE_REWRITE entirely: SIGWINCH stays SIGWINCH.
+    await run.signal('SIGWINCH');
+    await run.waitForLines(/^child got SIGWINCH$/);
+    expect(run.stdout).not.toMatch(/got SIGUSR1|got SIGHUP/);
+
+    const dropping = gracie(['-r', 'HUP:none', '-r', 'USR1:0', '--', ...SIGNALS_FIXTURE]);
+    await dropping.ready();
+    await dropping.signal('SIGHUP');
+    await dropping.signal('SIGUSR1');
+    // Signals from one sender arrive in order: once SIGUSR2 is through, the two before it were handled.
+    await dropping.signal('SIGUSR2');
+    await dropping.waitForLines(/^child got SIGUSR2$/);
+    expect(dropping.stdout).not.toMatch(/got SIGHUP|got SIGUSR1/);
+  });
+
+  it('-g delivers to the whole process group; without it only the child gets the signal', async () => {
+    const grouped = gracie(['-g', '--', ...SIGNALS_FIXTURE, '--sibling']);
+    await grouped.ready();
+    await grouped.ready('sibling');
+    await grouped.signal('SIGUSR2');
+    await grouped.waitForLines(/^child got SIGUSR2$/);
+    await grouped.waitForLines(/^sibling got SIGUSR2$/);
+
+    const single = gracie(['--', ...SIGNALS_FIXTURE, '--sibling']);
+    await single.ready();
+    await single.ready('sibling');
+    await single.signal('SIGUSR2');
+    await single.signal('SIGHUP');
+    await single.waitForLines(/^child got SIGHUP$/);
+    expect(single.stdout).not.toMatch(/sibling got/);
+  });
+});
+
+describe('stopping', () => {
+  it('SIGTERM is forwarded and the child exit code becomes gracie\'s', async () => {
+    const run = gracie(['--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGTERM=3']);
+    await run.ready();
+    await run.signal('SIGTERM');
+    const ended = await run.exit();
+    expect(ended).toMatchObject({ code: 3, signal: null });
+    const summary = run.logs().find((entry) => /^child exited with code 3 \d+ms after the stop request$/.test(String(entry.msg)));
+    expect(summary).toMatchObject({ level: 30, code: 3, signal: null });
+  });
+
+  it('a repeated stop request is forwarded again', async () => {
+    const run = gracie(['--', ...SIGNALS_FIXTURE]);
+    await run.ready();
+    await run.signal('SIGTERM');
+    await run.waitForLines(/^child got SIGTERM$/);
+    await run.signal('SIGINT');
+    await run.waitForLines(/^child got SIGINT$/);
+    await run.signal('SIGTERM');
+    await run.waitForLines(/^child got SIGTERM$/, 2);
+    await run.waitForLog(/^received SIGTERM again, forwarded SIGTERM$/);
+  });
+
+  it('escalates to SIGKILL when a child ignoring SIGTERM outlives --stop-timeout', async () => {
+    const run = gracie(['--stop-timeout', '1s', '--', ...SIGNALS_FIXTURE]);
+    await run.ready();
+    await run.signal('SIGTERM');
+    const ended = await run.exit();
+    expect(ended.stdout).toMatch(/^child got SIGTERM$/m);
+    expect(ended).toMatchObject(endedBySignal('SIGKILL', 9));
+    const escalation = run.logs().find((entry) => /^stop timeout reached: sent SIGKILL/.test(String(entry.msg)));
+    expect(escalation).toMatchObject({ level: 40, target: 'group' });
+    // gracie measures its own budget: it never escalates early.
+    expect(escalation?.afterMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('SIGKILLs the whole process group at the deadline, not just the child', async () => {
+    const run = gracie(['-t', '500ms', '--', ...SIGNALS_FIXTURE, '--sibling']);
+    await run.ready();
+    await run.ready('sibling');
+    await run.signal('SIGTERM');
+    const ended = await run.exit();
+    expect(ended).toMatchObject(endedBySignal('SIGKILL', 9));
+    expect(ended.stdout).not.toMatch(/sibling got/);
+  });
+
+  it('--stop-delay holds the stop signal back while other signals pass at once', async () => {
+    const run = gracie(['--stop-delay', '1s', '-t', '10s', '--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGTERM=0']);
+    await run.ready();
+    await run.signal('SIGTERM');
+    await run.signal('SIGUSR2');
+    const ended = await run.exit();
+    expect(ended.code).toBe(0);
+    const lines = ended.stdout.split('\n').filter((line) => line.startsWith('child got'));
+    expect(lines).toEqual(['child got SIGUSR2', 'child got SIGTERM']);
+    const delayed = run.logs().find((entry) => entry.msg === 'stop delay over, forwarded SIGTERM');
+    expect(delayed?.afterMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('a second stop request cuts the stop delay short', async () => {
+    const run = gracie(['--stop-delay', '20s', '-t', '30s', '--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGINT=0']);
+    await run.ready();
+    await run.signal('SIGTERM');
+    await run.waitForLog(/^received SIGTERM, forwarding SIGTERM after the 20000ms stop delay$/);
+    await run.signal('SIGINT');
+    const ended = await run.exit();
+    expect(ended.code).toBe(0);
+    expect(ended.stdout).toMatch(/^child got SIGINT$/m);
+    expect(ended.stdout).not.toMatch(/got SIGTERM/);
+  });
+
+  it('a child that exits during the stop delay ends gracie at once with its status', async () => {
+    const run = gracie(['--stop-delay', '20s', '-t', '30s', '--', 'sh', '-c', 'echo "child ready $$"; read line; exit 4'], {
+      stdin: undefined,
+    });
+    await run.ready();
+    await run.signal('SIGTERM');
+    await run.waitForLog(/stop delay/);
+    run.proc.stdin?.end('go\n');
+    const ended = await run.exit(5000);
+    expect(ended.code).toBe(4);
+    expect(run.logs().some((entry) => entry.msg === 'stop delay over, forwarded SIGTERM')).toBe(false);
+  });
+});
