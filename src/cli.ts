@@ -32,7 +32,7 @@ Exit status: the command's; 0 for codes listed with -e; 128+N if it died of sign
 gracie ends itself with that signal); 2 usage error; 126 not executable; 127 not found; 1 internal failure.
 `;
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 const count = (_: string, previous: number): number => previous + 1;
 
 function buildProgram(write: (text: string) => void): Command {
@@ -41,14 +41,14 @@ function buildProgram(write: (text: string) => void): Command {
     .description('A PID-1 init for containers: forwards signals, stops the app gracefully, reaps zombies.')
     .argument('<command...>', 'the program to run, and its arguments')
     .option('--stop-signal <sig>', 'signal the command gets when gracie receives SIGTERM (default: SIGTERM)')
-    .option('-r, --rewrite <from:to>', 'rewrite a signal before forwarding; to = 0 or none drops it (repeatable)', collect, [])
+    .option('-r, --rewrite <from:to>', 'rewrite a signal before forwarding; to = 0 or none drops it (repeatable)', collect)
     .option('-t, --stop-timeout <dur>', 'from the first stop request until SIGKILL; 0 = never (default: 10s)')
     .option('--stop-delay <dur>', 'wait this long before forwarding the first stop request (default: 0)')
     .option('-g, --process-group', "forward signals to the command's whole process group")
     .option('-s, --subreaper', 'register as child subreaper when not PID 1 (the default)')
     .option('--no-subreaper', 'do not register as child subreaper')
     .option('-p, --parent-death-signal <sig>', 'signal gracie treats as received when its parent dies')
-    .option('-e, --success-exit <code>', 'exit code reported as 0 (repeatable)', collect, [])
+    .option('-e, --success-exit <code>', 'exit code reported as 0 (repeatable)', collect)
     .option('-w, --warn-on-reap', 'log each reaped zombie at warn')
     .option('-v, --verbose', 'more logging (repeatable: debug, trace)', count, 0)
     .option('-q, --quiet', 'less logging (repeatable: warn, error, silent)', count, 0)
@@ -75,13 +75,13 @@ export function parseCommandLine(args: readonly string[], write: (text: string) 
   const opts = program.opts();
   const values: CliValues = {
     stopSignal: opts.stopSignal,
-    rewrite: opts.rewrite,
+    rewrite: opts.rewrite ?? [],
     stopTimeout: opts.stopTimeout,
     stopDelay: opts.stopDelay,
     processGroup: opts.processGroup,
     subreaper: opts.subreaper,
     parentDeathSignal: opts.parentDeathSignal,
-    successExit: opts.successExit,
+    successExit: opts.successExit ?? [],
     verbose: opts.verbose,
     quiet: opts.quiet,
     logFormat: opts.logFormat,
@@ -92,7 +92,8 @@ export function parseCommandLine(args: readonly string[], write: (text: string) 
 
 /** One line naming what was wrong, in gracie's voice rather than commander's. */
 function describeCommanderError(error: CommanderError): string {
-  const text = error.message.replace(/^error: /, '');
+  // One line: commander puts its "(Did you mean --x?)" suggestion on a line of its own.
+  const text = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   switch (error.code) {
     case 'commander.missingArgument':
       return 'missing command: usage is gracie [options] [--] <command> [args...] (see gracie --help)';

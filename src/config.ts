@@ -63,7 +63,7 @@ export function resolveConfig(cli: CliValues, command: readonly string[], env: E
     stopDelayMs,
     processGroup: cli.processGroup ?? parseBoolean(env, 'GRACIE_PROCESS_GROUP') ?? false,
     subreaper: cli.subreaper ?? parseBoolean(env, 'GRACIE_SUBREAPER') ?? true,
-    parentDeathSignal: pdeath ? parseSignal(pdeath.value, pdeath.what) : null,
+    parentDeathSignal: pdeath && !/^\s*(none|0)\s*$/i.test(pdeath.value) ? parseSignal(pdeath.value, pdeath.what) : null,
     successExit: resolveSuccessExit(cli, env),
     warnOnReap: cli.warnOnReap,
     logLevel: resolveLogLevel(cli, env),
@@ -118,6 +118,9 @@ function resolveRewrite(cli: CliValues, env: Env): ReadonlyMap<number, number> {
     const notForwarded = whyNotForwarded(from);
     if (notForwarded) {
       throw new UsageError(`invalid ${what} '${value}': gracie never forwards ${signalName(from)} (${notForwarded})`);
+    }
+    if (rewrite.has(from)) {
+      throw new UsageError(`invalid ${what} '${value}': ${signalName(from)} is rewritten twice; give one rewrite per signal`);
     }
     rewrite.set(from, parseSignalOrNone(parts[1], `${what} '${value}' target signal`));
   }

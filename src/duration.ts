@@ -13,7 +13,10 @@ export const MAX_DURATION_MS = 2 ** 31 - 1;
 export function parseDuration(text: string, what: string): number {
   const match = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/.exec(text.trim());
   if (match) {
-    const ms = Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']);
+    const exact = Number(match[1]) * UNIT_MS[match[2] ?? 's'];
+    const ms = Math.round(exact);
+    // 0 means "never" for --stop-timeout: a tiny non-zero value must not silently turn into it.
+    if (ms === 0 && exact !== 0) throw new UsageError(`invalid ${what} '${text}': must be 0 or at least 1ms`);
     if (ms <= MAX_DURATION_MS) return ms;
     throw new UsageError(`invalid ${what} '${text}': must be at most 24d (${MAX_DURATION_MS}ms)`);
   }

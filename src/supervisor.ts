@@ -41,6 +41,8 @@ export class Supervisor {
   private childEnd: ChildEnd | null = null;
   private cancelDelay: (() => void) | null = null;
   private cancelDeadline: (() => void) | null = null;
+  /** The stop budget ran out: whatever is still alive gets SIGKILL, with no second budget. */
+  private escalated = false;
 
   constructor(
     private readonly config: SupervisorConfig,
@@ -89,11 +91,11 @@ export class Supervisor {
       this.complete();
       return;
     }
-    const signal = this.stopSignal ?? this.config.rewrite.get(SIGTERM) ?? SIGTERM;
+    const signal = this.escalated ? SIGKILL : (this.stopSignal ?? this.config.rewrite.get(SIGTERM) ?? SIGTERM);
     const drainSignal = signal === 0 ? SIGTERM : signal;
     this.phase = 'draining';
     this.ports.send('leftovers', drainSignal);
-    if (!this.cancelDeadline) this.armDeadline(this.config.stopTimeoutMs || DRAIN_FALLBACK_MS);
+    if (!this.cancelDeadline && !this.escalated) this.armDeadline(this.config.stopTimeoutMs || DRAIN_FALLBACK_MS);
     this.ports.log.info({ signal: signalName(drainSignal) }, `processes are left behind: sent ${signalName(drainSignal)}, waiting for them`);
   }
 
@@ -132,6 +134,7 @@ export class Supervisor {
   }
 
   private escalate(): void {
+    this.escalated = true;
     const target: Target = this.phase === 'draining' ? 'leftovers' : 'group';
     this.ports.send(target, SIGKILL);
     const who = target === 'group' ? "the child's process group" : 'what is left';

@@ -87,3 +87,12 @@ describe('formatDuration', () => {
     expect(formatDuration(ms)).toBe(text);
   });
 });
+
+describe('tiny durations', () => {
+  it.each(['0.4ms', '0.0004s'])('%s is rejected rather than silently becoming 0 ("never")', (text) => {
+    expect(usageError(() => parseDuration(text, '--stop-timeout')).message).toBe(`invalid --stop-timeout '${text}': must be 0 or at least 1ms`);
+  });
+  it('0.5ms rounds up to 1ms', () => {
+    expect(parseDuration('0.5ms', '--stop-timeout')).toBe(1);
+  });
+});
