@@ -5,10 +5,17 @@
  *       Ping-pong latency: for each of N rounds, stamp CLOCK_MONOTONIC, kill(PID, SIG), block on
  *       FIFO until the child (sigchild lat) writes its receipt stamp. One signal in flight at a
  *       time, GAP_US idle microseconds between rounds so the init is idle when each one lands.
- *   sigsend storm PID N SHMFILE QUIET_MS
+ *   sigsend storm PID N SHMFILE QUIET_MS [SIGNUMS]
  *       Send N signals (SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH in turn) to PID as fast as possible,
  *       then one SIGTERM at once. Wait until the child's receipt count has been still for QUIET_MS
- *       (and the SIGTERM arrived, or 5 s passed), then report counts, drain time, the init's CPU.
+ *       (and the SIGTERM arrived, or 2 s passed), then report counts, drain time, the init's CPU.
+ *       SIGNUMS (comma list of numbers) replaces the four signals cycled through.
+ *   sigsend stall-storm PID N SHMFILE QUIET_MS STALL_MS [SIGNUMS]
+ *       The same storm while only the init's main thread is held stopped (PTRACE_SEIZE +
+ *       PTRACE_INTERRUPT on that one thread) for STALL_MS from just before the first signal: an
+ *       event loop that cannot run, as when it is stuck in a synchronous write or a long GC pause.
+ *       A single-threaded init just keeps the signals pending; a multi-threaded one may have them
+ *       handled on another thread meanwhile (Node: libuv's handler queues them in a pipe).
  *   sigsend esc INITPID CHILDPID
  *       Escalation: pidfd_open both, stamp, kill(INITPID, SIGTERM), report when each one died.
  */
@@ -24,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -131,7 +140,17 @@ static int run_lat(int pid, int sig, int n, const char *fifo, int gap_us) {
   return 0;
 }
 
-static int run_storm(int pid, int n, const char *path, int quiet_ms) {
+/* Stop only the main thread of PID (ptrace is per thread), so its event loop cannot run while the
+   process's other threads still can. Returns 0 when the thread is in its interrupt stop. */
+static int stall_main_thread(int pid) {
+  if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0) { perror("ptrace(SEIZE)"); return -1; }
+  if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) != 0) { perror("ptrace(INTERRUPT)"); return -1; }
+  int st;
+  if (waitpid(pid, &st, __WALL) != pid) { perror("waitpid(tracee)"); return -1; }
+  return 0;
+}
+
+static int run_storm(int pid, int n, const char *path, int quiet_ms, const char *list, int stall_ms) {
   int fd = open(path, O_RDWR);
   if (fd < 0) { perror(path); return 1; }
   struct storm_shm *shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -139,17 +158,36 @@ static int run_storm(int pid, int n, const char *path, int quiet_ms) {
   for (int i = 0; i < 1500 && !__atomic_load_n(&shm->ready, __ATOMIC_ACQUIRE); i++) usleep(10000);
   if (!shm->ready) { fprintf(stderr, "sigsend: storm child never ready\n"); return 1; }
   usleep(300000); /* the init settles (a Node init may still be compiling) */
-  static const int sigs[] = {SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH};
+  int sigs[64] = {SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH}, nsigs = 4;
+  if (list && *list) { /* optional comma list of signal numbers to cycle through instead */
+    nsigs = 0;
+    for (char *p = (char *)list; *p && nsigs < 64;) {
+      sigs[nsigs++] = (int)strtol(p, &p, 10);
+      if (*p == ',') p++;
+    }
+  }
   struct cpu c0 = read_cpu(pid);
+  int64_t t_stall = 0;
+  if (stall_ms > 0) {
+    if (stall_main_thread(pid) != 0) return 1;
+    t_stall = now_ns();
+  }
   int64_t t0 = now_ns();
   int sent = 0, kill_err = 0;
   for (int i = 0; i < n; i++) {
-    if (kill(pid, sigs[i & 3]) == 0) sent++;
+    if (kill(pid, sigs[i % nsigs]) == 0) sent++;
     else kill_err++;
   }
   int64_t t_end = now_ns();
   int term_sent = kill(pid, SIGTERM) == 0;
   int64_t t_term = now_ns();
+  if (stall_ms > 0) {
+    /* keep the main thread stopped for stall_ms in all, then let it go */
+    int64_t left = t_stall + (int64_t)stall_ms * 1000000 - now_ns();
+    if (left > 0) usleep((useconds_t)(left / 1000));
+    if (ptrace(PTRACE_DETACH, pid, 0, 0) != 0) perror("ptrace(DETACH)");
+  }
+  int64_t term_wait_ns = 2000000000LL + (int64_t)stall_ms * 1000000;
   uint64_t last_total = __atomic_load_n(&shm->total, __ATOMIC_RELAXED);
   int64_t last_change = now_ns();
   int init_died = 0;
@@ -159,7 +197,8 @@ static int run_storm(int pid, int n, const char *path, int quiet_ms) {
     int64_t now = now_ns();
     if (t != last_total) { last_total = t; last_change = now; }
     int term = (int)__atomic_load_n(&shm->term, __ATOMIC_ACQUIRE);
-    if (now - last_change > (int64_t)quiet_ms * 1000000 && (term || now - t_end > 5000000000LL)) break;
+    /* a SIGTERM still missing 2 s after the storm (and the stall) is counted as lost */
+    if (now - last_change > (int64_t)quiet_ms * 1000000 && (term || now - t_end > term_wait_ns)) break;
     if (!alive(pid)) { init_died = 1; break; }
     if (now - t_end > 20000000000LL) break;
   }
@@ -208,8 +247,11 @@ int main(int argc, char **argv) {
   if (argc >= 7 && strcmp(argv[1], "lat") == 0)
     return run_lat(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5], atoi(argv[6]));
   if (argc >= 6 && strcmp(argv[1], "storm") == 0)
-    return run_storm(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]));
+    return run_storm(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), argc >= 7 ? argv[6] : NULL, 0);
+  if (argc >= 7 && strcmp(argv[1], "stall-storm") == 0)
+    return run_storm(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), argc >= 8 ? argv[7] : NULL, atoi(argv[6]));
   if (argc >= 4 && strcmp(argv[1], "esc") == 0) return run_esc(atoi(argv[2]), atoi(argv[3]));
-  fprintf(stderr, "usage: sigsend lat PID SIG N FIFO GAP_US | storm PID N SHMFILE QUIET_MS | esc INITPID CHILDPID\n");
+  fprintf(stderr, "usage: sigsend lat PID SIG N FIFO GAP_US | storm PID N SHMFILE QUIET_MS [SIGNUMS]\n"
+                  "     | stall-storm PID N SHMFILE QUIET_MS STALL_MS [SIGNUMS] | esc INITPID CHILDPID\n");
   return 2;
 }

@@ -5,6 +5,7 @@ import { SpawnError } from './errors';
 import { NOT_FOUND, spawnErrorExitCode, type ChildEnd } from './exit-status';
 import { signalNumber } from './signals';
 import type { Target } from './supervisor';
+import { LibcError, type Libc } from './libc';
 
 /** Where the bin launcher parks NODE_OPTIONS so it acts on the app, not on gracie's own Node. */
 export const SAVED_NODE_OPTIONS = '_GRACIE_NODE_OPTIONS';
@@ -16,11 +17,33 @@ export function childEnvironment(env: Env): Env {
   return { ...rest, NODE_OPTIONS: saved };
 }
 
+/** Environment as posix_spawn wants it: "NAME=value" strings. */
+export function environmentStrings(env: Env): string[] {
+  return Object.entries(env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}=${value}`);
+}
+
 /**
- * Starts the command in its own session and process group (detached), with gracie's stdio, environment and
- * working directory. Resolves with the pid once it runs; rejects with SpawnError (127/126) when it cannot.
+ * The spawn route when libc is there: posix_spawnp, so gracie owns every waitpid (libuv would otherwise reap
+ * the main child behind the reaper's back, or never see its exit) and the child can be given the terminal as
+ * its own foreground process group. The child gets its own process group, gracie's stdio, environment and
+ * working directory, default signal dispositions and an empty mask.
  */
-export function spawnChild(command: readonly string[], env: Env, onExit: (end: ChildEnd) => void): Promise<number> {
+export function spawnWithLibc(libc: Libc, command: readonly string[], env: Env, takeTerminal: boolean): number {
+  try {
+    return libc.spawn(command, environmentStrings(env), takeTerminal);
+  } catch (error) {
+    if (error instanceof LibcError && error.syscall === 'posix_spawnp') throw toSpawnError(command[0], error);
+    throw error;
+  }
+}
+
+/**
+ * The fallback route without libc: libuv's spawn, in its own session and process group (detached). Resolves
+ * with the pid once it runs; rejects with SpawnError (127/126) when it cannot. Reports the end through onExit.
+ */
+export function spawnWithLibuv(command: readonly string[], env: Env, onExit: (end: ChildEnd) => void): Promise<number> {
   const [file, ...args] = command;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: 'inherit', detached: true, env: env as NodeJS.ProcessEnv });
@@ -32,7 +55,7 @@ export function spawnChild(command: readonly string[], env: Env, onExit: (end: C
   });
 }
 
-function toSpawnError(file: string, error: NodeJS.ErrnoException): SpawnError {
+function toSpawnError(file: string, error: { code?: string; message: string }): SpawnError {
   const code = spawnErrorExitCode(error.code);
   if (code === NOT_FOUND) {
     return new SpawnError(`command not found: '${file}' (${error.code}: not on PATH, or its interpreter is missing)`, code);
@@ -53,12 +76,27 @@ export function killTarget(target: Target, childPid: number, isPid1: boolean): n
   }
 }
 
-/** Sends `signal` to a target; returns the errno name on failure (ESRCH: already gone). */
-export function sendSignal(target: Target, childPid: number, isPid1: boolean, signal: number): string | null {
+/**
+ * Sends `signal` to a target; returns the errno name of a failure (ESRCH: nothing there), null on success.
+ * Not PID 1, "leftovers" are the child's process group plus the orphans gracie adopted as subreaper.
+ */
+export function sendSignal(target: Target, childPid: number, isPid1: boolean, signal: number, adopted: () => number[]): string | null {
+  const results = [kill(killTarget(target, childPid, isPid1), signal)];
+  if (target === 'leftovers' && !isPid1) results.push(...adopted().map((pid) => kill(pid, signal)));
+  if (results.includes(null)) return null;
+  return results.find((failure) => failure !== 'ESRCH') ?? 'ESRCH';
+}
+
+function kill(pid: number, signal: number): string | null {
   try {
-    process.kill(killTarget(target, childPid, isPid1), signal);
+    process.kill(pid, signal);
     return null;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? String(error);
   }
+}
+
+/** True while any process is in the child's process group (for draining without a reaper). */
+export function groupAlive(childPid: number): boolean {
+  return kill(-childPid, 0) !== 'ESRCH';
 }

@@ -37,6 +37,8 @@ export interface Config {
   readonly warnOnReap: boolean;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** false (GRACIE_FFI=0) forces the fallback without libc: no reaping, subreaper, -p or terminal hand-off */
+  readonly ffi: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -63,11 +65,12 @@ export function resolveConfig(cli: CliValues, command: readonly string[], env: E
     stopDelayMs,
     processGroup: cli.processGroup ?? parseBoolean(env, 'GRACIE_PROCESS_GROUP') ?? false,
     subreaper: cli.subreaper ?? parseBoolean(env, 'GRACIE_SUBREAPER') ?? true,
-    parentDeathSignal: pdeath && !/^\s*(none|0)\s*$/i.test(pdeath.value) ? parseSignal(pdeath.value, pdeath.what) : null,
+    parentDeathSignal: resolveParentDeathSignal(pdeath),
     successExit: resolveSuccessExit(cli, env),
     warnOnReap: cli.warnOnReap,
     logLevel: resolveLogLevel(cli, env),
     logFormat: resolveLogFormat(cli, env, stderrIsTTY),
+    ffi: parseBoolean(env, 'GRACIE_FFI') ?? true,
   };
   return Object.freeze(config);
 }
@@ -142,6 +145,17 @@ function resolveRewrite(cli: CliValues, env: Env): ReadonlyMap<number, number> {
     }
   }
   return rewrite;
+}
+
+/** -p: a signal gracie can receive (it goes through the rewrite map like any other), or none. */
+function resolveParentDeathSignal(source: Sourced | undefined): number | null {
+  if (!source || /^\s*(none|0)\s*$/i.test(source.value)) return null;
+  const signal = parseSignal(source.value, source.what);
+  const notForwarded = whyNotForwarded(signal);
+  if (notForwarded) {
+    throw new UsageError(`invalid ${source.what} '${source.value}': gracie cannot act on ${signalName(signal)} (${notForwarded}); use e.g. SIGTERM`);
+  }
+  return signal;
 }
 
 function resolveSuccessExit(cli: CliValues, env: Env): ReadonlySet<number> {

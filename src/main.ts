@@ -2,13 +2,16 @@
 // the exit path. Setup may fail (exit 2, 126, 127, 1); once the child runs, errors are logged, never fatal.
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { childEnvironment, sendSignal, spawnChild } from './child';
+import { childEnvironment, groupAlive, sendSignal, spawnWithLibc, spawnWithLibuv } from './child';
 import { parseCommandLine } from './cli';
 import { resolveConfig, type Config, type Env } from './config';
 import { GracieError, UsageError } from './errors';
 import { decideExit, INTERNAL_FAILURE, type ChildEnd, type ExitDecision } from './exit-status';
 import { createLogger, type Logger } from './log';
+import { loadLibc, type Libc } from './libc';
+import { listChildren, Reaper } from './reaper';
 import { deliverSignalsTo } from './signal-inbox';
+import { signalName } from './signals';
 import { Supervisor } from './supervisor';
 
 const writeOut = (text: string): void => {
@@ -52,37 +55,102 @@ function failBeforeStart(error: unknown): ExitDecision {
 
 async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDecision> {
   const isPid1 = process.pid === 1;
-  let childEnded: (end: ChildEnd) => void = () => {};
-  const ended = new Promise<ChildEnd>((resolve) => (childEnded = resolve));
-  let supervisor: Supervisor | null = null;
-  let exitBeforeSupervisor: ChildEnd | null = null;
+  const libc = config.ffi ? loadLibc() : 'turned off by GRACIE_FFI=0';
+  if (typeof libc === 'string') {
+    log.warn({ reason: libc }, 'no libc bindings: forwarding signals only; cannot reap orphans, be a subreaper, arm -p or hand over the terminal');
+  }
+  const libcOk = typeof libc === 'string' ? null : libc;
+  const parentDied = libcOk ? setUpInit(libcOk, config, isPid1, log) : false;
+  // As PID 1 or subreaper, every process the child leaves behind becomes gracie's child: reaping tells when
+  // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
+  const adoptsOrphans = libcOk !== null && (isPid1 || config.subreaper);
 
-  const pid = await spawnChild(config.command, childEnvironment(env), (end) => {
-    if (supervisor) supervisor.onChildExit(end);
-    else exitBeforeSupervisor = end;
-  });
-  keepRunningOnErrors(log);
-  supervisor = new Supervisor(config, {
+  let childPid = 0;
+  let finish: (end: ChildEnd) => void = () => {};
+  const ended = new Promise<ChildEnd>((resolve) => (finish = resolve));
+  const supervisor: Supervisor = new Supervisor(config, {
     now: () => performance.now(),
     setTimer: (ms, fire) => {
       const timer = setTimeout(fire, ms);
       return () => clearTimeout(timer);
     },
     send: (target, signal) => {
-      const failure = sendSignal(target, pid, isPid1, signal);
+      const failure = sendSignal(target, childPid, isPid1, signal, adoptsOrphans ? listChildren : () => []);
       if (failure === 'ESRCH') log.debug({ target, signal }, 'nothing left to signal');
       else if (failure) log.error({ target, signal, errno: failure }, 'could not send signal');
     },
-    leftoversRemain: () => false,
-    finish: childEnded,
+    watchLeftovers: () =>
+      adoptsOrphans && reaper ? reaper.anyChildLeft : watchGroup(childPid, () => supervisor.onLeftoversGone()),
+    finish,
     log,
   });
-  log.debug({ pid, command: config.command, isPid1 }, 'child started');
+  const reaper = libcOk
+    ? new Reaper(libcOk, log, config.warnOnReap, {
+        mainExited: (end) => supervisor.onChildExit(end),
+        orphanReaped: () => supervisor.onOrphanReaped(),
+        nothingLeft: () => supervisor.onLeftoversGone(),
+      })
+    : null;
+
+  const childEnv = childEnvironment(env);
+  if (libcOk && reaper) {
+    reaper.listen();
+    // The terminal goes to the child only when gracie has it: started in the background, it steals nothing.
+    const takeTerminal = isatty(0) && libcOk.ownsForeground(0);
+    childPid = spawnWithLibc(libcOk, config.command, childEnv, takeTerminal);
+    log.debug({ pid: childPid, command: config.command, isPid1, takeTerminal }, 'child started');
+    reaper.watchMain(childPid);
+  } else {
+    childPid = await spawnWithLibuv(config.command, childEnv, (end) => supervisor.onChildExit(end));
+    log.debug({ pid: childPid, command: config.command, isPid1 }, 'child started');
+  }
+  // Nothing else keeps Node's event loop alive while gracie waits for SIGCHLD; this timer never fires in practice.
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+  keepRunningOnErrors(log);
   // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
   process.chdir('/');
-  deliverSignalsTo((signal) => supervisor?.onSignal(signal));
-  if (exitBeforeSupervisor) supervisor.onChildExit(exitBeforeSupervisor);
-  return decideExit(await ended, config.successExit, isPid1);
+  deliverSignalsTo((signal) => supervisor.onSignal(signal));
+  if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
+  const end = await ended;
+  clearInterval(keepAlive);
+  const decision = decideExit(end, config.successExit, isPid1);
+  if (decision.kind === 'signal' && libcOk) tryOrLog(log, 'disable core dumps', () => libcOk.disableCoreDumps());
+  return decision;
+}
+
+/**
+ * Subreaper and parent-death signal, before the child exists so no orphan and no parent death is missed.
+ * Returns true when the parent was already gone at that point.
+ */
+function setUpInit(libc: Libc, config: Config, isPid1: boolean, log: Logger): boolean {
+  if (!isPid1 && config.subreaper) tryOrLog(log, 'register as child subreaper', () => libc.setChildSubreaper());
+  if (!isPid1 && !config.subreaper) log.debug({}, 'not PID 1 and not a subreaper: orphans of the child go to the real init');
+  if (config.parentDeathSignal === null) return false;
+  const signal = config.parentDeathSignal;
+  const parent = process.ppid;
+  let alive = true;
+  tryOrLog(log, 'arm the parent-death signal', () => (alive = libc.setParentDeathSignal(signal, parent)));
+  if (!alive) log.info({ parent, signal: signalName(signal) }, 'the parent died before gracie armed -p: acting on it now');
+  return !alive;
+}
+
+/** Polls the child's process group while draining without a reaper: kill(-pgid, 0) says whether any is left. */
+function watchGroup(pid: number, gone: () => void): boolean {
+  if (!groupAlive(pid)) return false;
+  const timer = setInterval(() => {
+    if (groupAlive(pid)) return;
+    clearInterval(timer);
+    gone();
+  }, 20);
+  return true;
+}
+
+function tryOrLog(log: Logger, what: string, action: () => void): void {
+  try {
+    action();
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, `could not ${what}`);
+  }
 }
 
 /** After the child started, an unexpected error is logged and gracie carries on: its death kills the container. */

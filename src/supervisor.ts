@@ -19,8 +19,11 @@ export interface SupervisorPorts {
   /** Arms a one-shot timer; returns its cancel function. */
   setTimer(ms: number, fire: () => void): () => void;
   send(target: Target, signal: number): void;
-  /** After the main child ended: is anything of its tree left to wait for? */
-  leftoversRemain(): boolean;
+  /**
+   * After the main child ended: is anything of its tree left? If so, the effects layer reports
+   * onLeftoversGone() once nothing is.
+   */
+  watchLeftovers(): boolean;
   finish(end: ChildEnd): void;
   log: LogPort;
 }
@@ -29,6 +32,8 @@ export type SupervisorConfig = Pick<Config, 'rewrite' | 'stopTimeoutMs' | 'stopD
 
 /** Leftovers get this long after the main child ended when --stop-timeout is 0: never hang forever. */
 export const DRAIN_FALLBACK_MS = 10_000;
+/** After SIGKILL, how long to wait for leftovers before exiting anyway (a process stuck in D state). */
+export const AFTER_KILL_GRACE_MS = 2_000;
 
 type Phase = 'running' | 'stopping' | 'draining' | 'done';
 
@@ -39,6 +44,7 @@ export class Supervisor {
   /** The rewritten signal of the first stop request; leftovers get it when the child is gone. */
   private stopSignal: number | null = null;
   private childEnd: ChildEnd | null = null;
+  private childEndedAt = 0;
   private cancelDelay: (() => void) | null = null;
   private cancelDeadline: (() => void) | null = null;
   /** The stop budget ran out: whatever is still alive gets SIGKILL, with no second budget. */
@@ -85,9 +91,10 @@ export class Supervisor {
   onChildExit(end: ChildEnd): void {
     if (this.phase === 'done' || this.childEnd) return;
     this.childEnd = end;
+    this.childEndedAt = this.ports.now();
     this.endDelay();
     this.logChildEnd(end);
-    if (!this.ports.leftoversRemain()) {
+    if (!this.ports.watchLeftovers()) {
       this.complete();
       return;
     }
@@ -95,14 +102,21 @@ export class Supervisor {
     const drainSignal = signal === 0 ? SIGTERM : signal;
     this.phase = 'draining';
     this.ports.send('leftovers', drainSignal);
-    if (!this.cancelDeadline && !this.escalated) this.armDeadline(this.config.stopTimeoutMs || DRAIN_FALLBACK_MS);
+    if (this.escalated) this.armGiveUp();
+    else if (!this.cancelDeadline) this.armDeadline(this.config.stopTimeoutMs || DRAIN_FALLBACK_MS);
     this.ports.log.info({ signal: signalName(drainSignal) }, `processes are left behind: sent ${signalName(drainSignal)}, waiting for them`);
+  }
+
+  /** An adopted orphan was reaped: after the escalation, its own orphans (new to gracie) get SIGKILL too. */
+  onOrphanReaped(): void {
+    if (this.phase === 'draining' && this.escalated) this.ports.send('leftovers', SIGKILL);
   }
 
   /** Nothing of the child's tree is left (reported by the reaper while draining). */
   onLeftoversGone(): void {
     if (this.phase !== 'draining') return;
-    this.ports.log.info({ afterMs: this.elapsed() }, 'everything left behind has exited');
+    const drainMs = Math.round(this.ports.now() - this.childEndedAt);
+    this.ports.log.info({ drainMs, afterMs: this.elapsed() }, `everything left behind has exited ${drainMs}ms after the child`);
     this.complete();
   }
 
@@ -139,6 +153,16 @@ export class Supervisor {
     this.ports.send(target, SIGKILL);
     const who = target === 'group' ? "the child's process group" : 'what is left';
     this.ports.log.warn({ afterMs: this.elapsed(), target }, `stop timeout reached: sent SIGKILL to ${who}`);
+    if (target === 'leftovers') this.armGiveUp();
+  }
+
+  /** SIGKILL cannot be refused, but a process in uninterruptible sleep dies late: never wait forever. */
+  private armGiveUp(): void {
+    this.cancelDeadline = this.ports.setTimer(AFTER_KILL_GRACE_MS, () => {
+      this.cancelDeadline = null;
+      this.ports.log.warn({ graceMs: AFTER_KILL_GRACE_MS }, 'processes left behind survived SIGKILL; exiting anyway');
+      this.complete();
+    });
   }
 
   private forward(signal: number): void {

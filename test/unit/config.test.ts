@@ -142,9 +142,13 @@ describe('each option from the command line, the environment, or both (the comma
 
   it('-p / GRACIE_PARENT_DEATH_SIGNAL', () => {
     expect(resolve({ parentDeathSignal: 'HUP' }).parentDeathSignal).toBe(1);
-    expect(resolve({}, { GRACIE_PARENT_DEATH_SIGNAL: 'KILL' }).parentDeathSignal).toBe(9);
+    expect(resolve({}, { GRACIE_PARENT_DEATH_SIGNAL: 'TERM' }).parentDeathSignal).toBe(15);
     expect(resolve({}, { GRACIE_PARENT_DEATH_SIGNAL: '15' }).parentDeathSignal).toBe(15);
-    expect(resolve({ parentDeathSignal: 'sighup' }, { GRACIE_PARENT_DEATH_SIGNAL: 'KILL' }).parentDeathSignal).toBe(1);
+    expect(resolve({ parentDeathSignal: 'sighup' }, { GRACIE_PARENT_DEATH_SIGNAL: 'TERM' }).parentDeathSignal).toBe(1);
+    // gracie acts on -p as a received signal: one it can never receive is refused.
+    expect(usageMessage(() => resolve({ parentDeathSignal: 'KILL' }))).toBe(
+      "invalid --parent-death-signal 'KILL': gracie cannot act on SIGKILL (cannot be caught); use e.g. SIGTERM",
+    );
   });
 
   it('-e / GRACIE_SUCCESS_EXIT', () => {

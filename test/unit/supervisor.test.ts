@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { ChildEnd } from '../../src/exit-status';
-import { DRAIN_FALLBACK_MS, Supervisor, type SupervisorConfig, type SupervisorPorts, type Target } from '../../src/supervisor';
+import { AFTER_KILL_GRACE_MS, DRAIN_FALLBACK_MS, Supervisor, type SupervisorConfig, type SupervisorPorts, type Target } from '../../src/supervisor';
 
 const { SIGHUP, SIGINT, SIGQUIT, SIGKILL, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT } = constants.signals;
 
@@ -66,7 +66,7 @@ function setup(config: Partial<SupervisorConfig> = {}) {
     now: clock.now,
     setTimer: clock.setTimer,
     send: (target, signal) => void sent.push({ at: clock.now(), target, signal }),
-    leftoversRemain: () => {
+    watchLeftovers: () => {
       state.leftoversAsked += 1;
       return state.leftovers;
     },
@@ -500,9 +500,12 @@ describe('draining what the child left behind', () => {
     clock.advance(1);
     expect(sent.at(-1)).toEqual({ at: 6_000, target: 'leftovers', signal: SIGKILL });
     expect(logs.at(-1)).toEqual({ level: 'warn', fields: { afterMs: null, target: 'leftovers' }, message: 'stop timeout reached: sent SIGKILL to what is left' });
+    // After SIGKILL, a last grace for processes that die late (uninterruptible sleep): never wait forever.
+    expect(clock.pending).toEqual([6_000 + AFTER_KILL_GRACE_MS]);
     supervisor.onLeftoversGone();
     expect(finished).toEqual([exited(0)]);
-    expect(logs.at(-1)).toEqual({ level: 'info', fields: { afterMs: null }, message: 'everything left behind has exited' });
+    expect(clock.pending).toEqual([]);
+    expect(logs.at(-1)).toEqual({ level: 'info', fields: { drainMs: 5_000, afterMs: null }, message: 'everything left behind has exited 5000ms after the child' });
   });
 
   it('uses the TERM rewrite (the stop signal) for the leftovers', () => {
@@ -602,7 +605,7 @@ describe('draining what the child left behind', () => {
     supervisor.onLeftoversGone();
     supervisor.onLeftoversGone();
     expect(finished).toEqual([exited(143)]);
-    expect(logs.at(-1)).toEqual({ level: 'info', fields: { afterMs: 1_500 }, message: 'everything left behind has exited' });
+    expect(logs.at(-1)).toEqual({ level: 'info', fields: { drainMs: 500, afterMs: 1_500 }, message: 'everything left behind has exited 500ms after the child' });
     expect(clock.pending).toEqual([]);
     clock.advance(1_000_000);
     expect(sent.filter((s) => s.signal === SIGKILL)).toEqual([]);
@@ -621,6 +624,35 @@ describe('draining after an escalation', () => {
     clock.advance(1);
     supervisor.onChildExit(killed(SIGKILL));
     expect(sent.at(-1)).toEqual({ at: 10_001, target: 'leftovers', signal: SIGKILL });
-    expect(clock.pending).toEqual([]);
+    expect(clock.pending).toEqual([10_001 + AFTER_KILL_GRACE_MS]);
+  });
+});
+
+describe('leftovers that survive SIGKILL', () => {
+  it('gracie exits AFTER_KILL_GRACE_MS after the SIGKILL anyway, with the child status', () => {
+    const { supervisor, clock, state, finished, logs } = setup({ stopTimeoutMs: 1_000 });
+    state.leftovers = true;
+    supervisor.onChildExit(exited(5));
+    clock.advance(1_000);
+    expect(finished).toEqual([]);
+    clock.advance(AFTER_KILL_GRACE_MS - 1);
+    expect(finished).toEqual([]);
+    clock.advance(1);
+    expect(finished).toEqual([exited(5)]);
+    expect(logs.at(-1)).toEqual({ level: 'warn', fields: { graceMs: AFTER_KILL_GRACE_MS }, message: 'processes left behind survived SIGKILL; exiting anyway' });
+  });
+
+  it('orphans reaped after the escalation trigger another SIGKILL to what is left; before it, nothing', () => {
+    const { supervisor, clock, state, sent } = setup({ stopTimeoutMs: 1_000 });
+    state.leftovers = true;
+    supervisor.onChildExit(exited(0));
+    supervisor.onOrphanReaped();
+    expect(sent.filter((s) => s.signal === SIGKILL)).toEqual([]);
+    clock.advance(1_000);
+    supervisor.onOrphanReaped();
+    expect(sent.filter((s) => s.signal === SIGKILL)).toEqual([
+      { at: 1_000, target: 'leftovers', signal: SIGKILL },
+      { at: 1_000, target: 'leftovers', signal: SIGKILL },
+    ]);
   });
 });

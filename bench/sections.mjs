@@ -1,0 +1,470 @@
+// The seven benchmark sections. Each takes the run context and returns
+// { key, title, markdown, data, notes }. Every section measures all inits in the same run,
+// interleaved: round r visits the inits in an order rotated by r.
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  launch, stop, waitForChild, waitForStdout, readMemory, readCpu, run, sleep,
+  median, quantile, ratio, fmt, fmtRatio, table, rotate, tail,
+} from './lib.mjs';
+
+const FLOOR = 'node-floor';
+const MODES = [{ key: 'host', label: 'not PID 1', pid1: false }, { key: 'pid1', label: 'PID 1', pid1: true }];
+
+/** The argv prefix of INIT (everything up to and including `--`). */
+function initArgv(init, pid1, extra = []) {
+  return pid1 ? init.pid1(extra) : init.host(extra);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. start-up + exit overhead
+
+export async function startup(ctx) {
+  const { quick, tmp, tools } = ctx;
+  const rounds = quick ? 3 : 5, runs = 10, warmup = quick ? 2 : 3;
+  const cmds = [{ name: '/bin/true (direct)', argv: ['/bin/true'] }];
+  for (const i of ctx.inits) cmds.push({ name: i.name, argv: [...i.host([]), '/bin/true'] });
+  if (ctx.gracieExec) {
+    cmds.push({ name: 'gracie (bin run as a program, via /bin/sh)', argv: [ctx.gracieExec, '--', '/bin/true'], extra: true });
+  }
+  const times = new Map(cmds.map((c) => [c.name, []]));
+  const cpu = new Map(cmds.map((c) => [c.name, []]));
+  const errors = {};
+  const json = join(tmp, 'hyperfine.json');
+  for (let r = 0; r < rounds; r++) {
+    for (const c of rotate(cmds, r)) {
+      if (errors[c.name]) continue;
+      ctx.progress(`startup: round ${r + 1}/${rounds} ${c.name}`);
+      const res = await run(tools.hyperfine, ['-N', '--warmup', String(warmup), '--runs', String(runs),
+        '--style', 'none', '--export-json', json, '--command-name', c.name, c.argv.map(shellQuote).join(' ')]);
+      if (res.code !== 0) { errors[c.name] = res.stderr.trim().split('\n').slice(-3).join(' '); continue; }
+      const h = JSON.parse(readFileSync(json, 'utf8')).results[0];
+      times.get(c.name).push(...h.times.map((s) => s * 1000));
+      cpu.get(c.name).push((h.user + h.system) * 1000);
+    }
+  }
+  const base = median(times.get(cmds[0].name));
+  const data = {};
+  for (const c of cmds) {
+    const med = median(times.get(c.name));
+    data[c.name] = {
+      runs: times.get(c.name).length, medianMs: med, overheadMs: med == null ? null : med - base,
+      p90Ms: quantile(times.get(c.name), 0.9), cpuMs: median(cpu.get(c.name)), error: errors[c.name] ?? null,
+    };
+  }
+  const floor = data[FLOOR]?.overheadMs;
+  const rows = cmds.map((c) => {
+    const d = data[c.name];
+    d.vsFloor = c.name === cmds[0].name ? null : ratio(d.overheadMs, floor);
+    return [c.name, d.runs, fmt(d.medianMs, ' ms'), c.name === cmds[0].name ? '(baseline)' : fmt(d.overheadMs, ' ms'),
+      fmtRatio(d.vsFloor), fmt(d.cpuMs, ' ms'), d.error ? `FAILED: ${d.error}` : ''];
+  });
+  return {
+    key: 'startup', title: '1. Start-up + exit overhead (`INIT -- /bin/true` minus `/bin/true`)',
+    markdown: table(['command', 'runs', 'median wall', 'overhead', 'overhead vs node-floor', 'user+sys (mean)', ''], rows),
+    data,
+    notes: [`hyperfine -N, ${rounds} interleaved rounds × ${runs} runs (warm-up ${warmup} per round); not PID 1.`],
+  };
+}
+
+function shellQuote(s) {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. idle memory with a sleeping child
+
+export async function memory(ctx) {
+  const rounds = ctx.quick ? 1 : 3, settleMs = ctx.quick ? 500 : 1500;
+  const samples = {};
+  const errors = {};
+  for (const m of MODES) {
+    for (let r = 0; r < rounds; r++) {
+      for (const init of rotate(ctx.inits, r)) {
+        const key = `${init.name}|${m.key}`;
+        ctx.progress(`memory: ${m.label} round ${r + 1}/${rounds} ${init.name}`);
+        const l = await launch([...initArgv(init, m.pid1), '/bin/sleep', '1000'], { pid1: m.pid1 });
+        try {
+          await waitForChild(l, 'sleep');
+          await sleep(settleMs); // a benchmark may settle for a fixed time once the child is known to run
+          (samples[key] ??= []).push(readMemory(l.initPid));
+        } catch (e) {
+          errors[key] = e.message;
+        } finally {
+          await stop(l);
+        }
+      }
+    }
+  }
+  const data = {};
+  const rows = [];
+  for (const m of MODES) {
+    const floor = samples[`${FLOOR}|${m.key}`];
+    const fAnon = floor && median(floor.map((s) => s.rssAnonKb));
+    const fPss = floor && median(floor.map((s) => s.pssKb));
+    for (const init of ctx.inits) {
+      const key = `${init.name}|${m.key}`;
+      const s = samples[key] ?? [];
+      const d = {
+        mode: m.key, samples: s.length,
+        rssAnonKb: median(s.map((x) => x.rssAnonKb)), pssKb: median(s.map((x) => x.pssKb)),
+        pssAnonKb: median(s.map((x) => x.pssAnonKb)), rssKb: median(s.map((x) => x.rssKb)),
+        threads: median(s.map((x) => x.threads)), error: errors[key] ?? null,
+      };
+      d.rssAnonVsFloor = ratio(d.rssAnonKb, fAnon);
+      d.pssVsFloor = ratio(d.pssKb, fPss);
+      data[key] = d;
+      rows.push([init.name, m.label, fmt(kbToMib(d.rssAnonKb), ' MiB'), fmt(kbToMib(d.pssKb), ' MiB'),
+        fmt(kbToMib(d.rssKb), ' MiB'), fmt(d.threads), fmtRatio(d.rssAnonVsFloor), fmtRatio(d.pssVsFloor),
+        d.error ? `FAILED: ${d.error}` : '']);
+    }
+  }
+  return {
+    key: 'memory', title: '2. Idle memory with a sleeping child',
+    markdown: table(['init', 'mode', 'RssAnon', 'PSS', 'VmRSS', 'threads', 'RssAnon vs floor', 'PSS vs floor', ''], rows),
+    data,
+    notes: [`\`INIT -- /bin/sleep 1000\`; sampled ${settleMs} ms after the sleep child exists; median of ${rounds} round(s).`,
+      'PSS splits shared pages among the processes mapping them: the Node inits share the node binary with the harness itself (the same for gracie and node-floor).'],
+  };
+}
+
+const kbToMib = (kb) => (kb == null ? null : kb / 1024);
+
+// ---------------------------------------------------------------------------------------------
+// 3. signal forwarding latency
+
+export async function latency(ctx) {
+  const total = ctx.quick ? 200 : 1000;
+  const rounds = ctx.quick ? 1 : 4;
+  const per = Math.ceil(total / rounds);
+  const gapUs = 1000;
+  const lat = {}, lost = {}, errors = {};
+  for (const m of MODES) {
+    for (let r = 0; r < rounds; r++) {
+      for (const init of rotate(ctx.inits, r)) {
+        const key = `${init.name}|${m.key}`;
+        if (errors[key]) continue;
+        ctx.progress(`latency: ${m.label} round ${r + 1}/${rounds} ${init.name}`);
+        const fifo = join(ctx.tmp, `lat-${r}.fifo`);
+        rmSync(fifo, { force: true });
+        const mk = await run('mkfifo', [fifo]);
+        if (mk.code !== 0) throw new Error(`mkfifo failed: ${mk.stderr}`);
+        const l = await launch([...initArgv(init, m.pid1), ctx.bins.sigchild, 'lat', fifo], { pid1: m.pid1 });
+        try {
+          const res = await run(ctx.bins.sigsend, ['lat', String(l.initPid), '12', String(per), fifo, String(gapUs)], { timeoutMs: 60000 });
+          if (res.code !== 0) throw new Error(`sigsend: ${res.stderr.trim()}${tail(l.stderr)}`);
+          const j = JSON.parse(res.stdout);
+          (lat[key] ??= []).push(...j.lat_ns.map((ns) => ns / 1000));
+          lost[key] = (lost[key] ?? 0) + j.lost;
+        } catch (e) {
+          errors[key] = e.message;
+        } finally {
+          const ex = await stop(l);
+          if (ex.killed) errors[key] ??= 'did not exit on SIGTERM after the run (SIGKILLed)';
+        }
+      }
+    }
+  }
+  const data = {};
+  const rows = [];
+  for (const m of MODES) {
+    const floorP50 = median(lat[`${FLOOR}|${m.key}`] ?? []);
+    for (const init of ctx.inits) {
+      const key = `${init.name}|${m.key}`;
+      const v = lat[key] ?? [];
+      const d = {
+        mode: m.key, received: v.length, lost: lost[key] ?? 0,
+        p50Us: quantile(v, 0.5), p90Us: quantile(v, 0.9), p99Us: quantile(v, 0.99), maxUs: quantile(v, 1),
+        error: errors[key] ?? null,
+      };
+      d.p50VsFloor = ratio(d.p50Us, floorP50);
+      data[key] = d;
+      rows.push([init.name, m.label, d.received, d.lost, fmt(d.p50Us, ' µs'), fmt(d.p90Us, ' µs'),
+        fmt(d.p99Us, ' µs'), fmtRatio(d.p50VsFloor), d.error ? `FAILED: ${d.error}` : '']);
+    }
+  }
+  return {
+    key: 'latency', title: '3. Signal forwarding latency (SIGUSR2, sender stamp → child handler stamp)',
+    markdown: table(['init', 'mode', 'signals', 'lost', 'p50', 'p90', 'p99', 'p50 vs floor', ''], rows),
+    data,
+    notes: [`${total} signals per init and mode in ${rounds} interleaved round(s), one in flight at a time, ${gapUs} µs idle between them; CLOCK_MONOTONIC on both sides.`,
+      'not PID 1: tini runs with -s (as a subreaper); dumb-init forwards to the child\'s process group (its default setsid mode); catatonit registers as subreaper by itself.'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. reaping as PID 1
+
+export async function reaping(ctx) {
+  const bursts = ctx.quick ? [[1000, 2], [10000, 1]] : [[1000, 5], [10000, 3]];
+  const stream = ctx.quick ? { n: 1000, reps: 1 } : { n: 2000, reps: 3 };
+  const res = {}, errors = {}, noReap = new Set();
+  const out = join(ctx.tmp, 'orphans.json');
+  const once = async (init, args, timeoutMs) => {
+    rmSync(out, { force: true });
+    const l = await launch([...initArgv(init, true), ctx.bins.orphans, ...args, out, String(timeoutMs)], { pid1: true });
+    const ex = await Promise.race([l.exited, sleep(timeoutMs + 60000, null)]);
+    if (!ex) { await stop(l, 100); throw new Error(`${args[0]}: init did not exit after its child ended${tail(l.stderr)}`); }
+    let j;
+    try { j = JSON.parse(readFileSync(out, 'utf8')); } catch { throw new Error(`${args[0]}: no result (exit ${JSON.stringify(ex)})${tail(l.stderr)}`); }
+    if (j.ppid !== 1) throw new Error(`driver's parent is ${j.ppid}, not PID 1`);
+    return j;
+  };
+  for (const [n, reps] of bursts) {
+    for (let r = 0; r < reps; r++) {
+      for (const init of rotate(ctx.inits, r)) {
+        const key = `${init.name}|${n}`;
+        if (errors[key] || noReap.has(init.name)) continue;
+        ctx.progress(`reaping: burst ${n} rep ${r + 1}/${reps} ${init.name}`);
+        try {
+          // the Node floor does not reap: give it 1 s to show that, not more
+          const j = await once(init, ['burst', String(n)], init.name === FLOOR ? 1000 : 10000);
+          (res[key] ??= []).push(j);
+          if (j.timeout) noReap.add(init.name);
+        } catch (e) { errors[key] = e.message; }
+      }
+    }
+  }
+  for (let r = 0; r < stream.reps; r++) {
+    for (const init of rotate(ctx.inits, r)) {
+      const key = `${init.name}|stream`;
+      if (errors[key]) continue;
+      ctx.progress(`reaping: stream ${stream.n} rep ${r + 1}/${stream.reps} ${init.name}`);
+      try {
+        (res[key] ??= []).push(await once(init, ['stream', String(stream.n)], init.name === FLOOR || noReap.has(init.name) ? 500 : 5000));
+      } catch (e) { errors[key] = e.message; }
+    }
+  }
+  const data = {};
+  const burstMs = (name, n) => {
+    const v = res[`${name}|${n}`] ?? [];
+    if (v.some((j) => j.timeout)) return Infinity;
+    return median(v.map((j) => j.reap_ms));
+  };
+  const tini1k = burstMs('tini', 1000), tini10k = burstMs('tini', 10000);
+  const rows = [], srows = [];
+  for (const init of ctx.inits) {
+    const t1 = burstMs(init.name, 1000), t10 = burstMs(init.name, 10000);
+    const never = noReap.has(init.name);
+    const d = {
+      burst1kMs: never ? null : t1, burst10kMs: never ? null : t10, reaps: !never,
+      perOrphan1kUs: never ? null : t1 * 1000 / 1000, perOrphan10kUs: never ? null : t10 * 1000 / 10000,
+      vsTini1k: never ? null : ratio(t1, tini1k), vsTini10k: never ? null : ratio(t10, tini10k),
+      runs: { burst1k: res[`${init.name}|1000`] ?? [], burst10k: res[`${init.name}|10000`] ?? [], stream: res[`${init.name}|stream`] ?? [] },
+      errors: Object.fromEntries(Object.entries(errors).filter(([k]) => k.startsWith(`${init.name}|`))),
+    };
+    d.scaling = never ? null : ratio(d.perOrphan10kUs, d.perOrphan1kUs);
+    const st = res[`${init.name}|stream`] ?? [];
+    d.stream = {
+      n: stream.n, runs: st.length, streamMs: median(st.map((j) => j.stream_ms)),
+      peakZombies: median(st.map((j) => j.peak_zombies)), maxPeak: st.length ? Math.max(...st.map((j) => j.peak_zombies)) : null,
+      meanZombies: median(st.map((j) => j.mean_zombies)), drainMs: median(st.map((j) => j.drain_ms)),
+      leftAfter: st.length ? Math.max(...st.map((j) => j.zombies_left)) : null,
+    };
+    data[init.name] = d;
+    const err = Object.values(d.errors).join('; ');
+    const n1 = d.runs.burst1k.length, n10 = d.runs.burst10k.length;
+    rows.push(never
+      ? [init.name, 'never (no reaping)', n10 ? 'never' : 'skipped', '—', '—', '—', '—', '—', err ? `FAILED: ${err}` : '']
+      : [init.name, `${fmt(t1, ' ms')} (${n1})`, `${fmt(t10, ' ms')} (${n10})`, fmt(d.perOrphan1kUs, ' µs'), fmt(d.perOrphan10kUs, ' µs'),
+        fmtRatio(d.scaling), fmtRatio(d.vsTini1k), fmtRatio(d.vsTini10k), err ? `FAILED: ${err}` : '']);
+    srows.push([init.name, d.stream.runs, fmt(d.stream.streamMs, ' ms'), fmt(d.stream.peakZombies), fmt(d.stream.maxPeak),
+      fmt(d.stream.meanZombies), d.stream.leftAfter > 0 ? `never (${d.stream.leftAfter} left)` : fmt(d.stream.drainMs, ' ms')]);
+  }
+  return {
+    key: 'reaping', title: '4. Reaping as PID 1',
+    markdown: [
+      '**Burst: N orphan zombies handed to PID 1 at once → time until none is left** (median; runs in parentheses)',
+      '',
+      table(['init', '1k', '10k', 'per orphan (1k)', 'per orphan (10k)', 'per-orphan 10k ÷ 1k', '1k vs tini', '10k vs tini', ''], rows),
+      '',
+      `**Stream: ${stream.n} double-forked orphans exiting as fast as they can be made → zombies of PID 1 (sampled every ~0.5 ms)**`,
+      '',
+      table(['init', 'runs', 'stream took', 'peak zombies (median)', 'peak (max)', 'mean zombies', 'zero after stream'], srows),
+    ].join('\n'),
+    data,
+    notes: ['Measured inside the namespace by the init\'s own child (bench/orphans.c): the burst by kill(pid, 0) over the N pids (a zombie still exists, a reaped pid does not), confirmed by a /proc scan; the stream by scanning /proc.'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. idle cost
+
+export async function idle(ctx) {
+  const windowMs = ctx.quick ? 3000 : 10000, settleMs = ctx.quick ? 1000 : 2000;
+  ctx.progress(`idle: all inits at once, both modes, ${windowMs / 1000} s window`);
+  const runs = [];
+  try {
+    for (const m of MODES) {
+      for (const init of ctx.inits) {
+        runs.push({ init, m, l: await launch([...initArgv(init, m.pid1), '/bin/sleep', '1000'], { pid1: m.pid1 }) });
+      }
+    }
+    for (const r of runs) {
+      try { await waitForChild(r.l, 'sleep'); } catch (e) { r.error = e.message; }
+    }
+    await sleep(settleMs);
+    for (const r of runs) r.before = r.error ? null : readCpu(r.l.initPid);
+    await sleep(windowMs);
+    for (const r of runs) r.after = r.error ? null : readCpu(r.l.initPid);
+  } finally {
+    await Promise.all(runs.map((r) => stop(r.l)));
+  }
+  const data = {};
+  const rows = runs.map(({ init, m, before, after, error }) => {
+    const d = before && after ? {
+      mode: m.key, windowMs, cpuMs: after.cpuMs - before.cpuMs,
+      tickMs: after.tickMs - before.tickMs, voluntary: after.vol - before.vol, nonvoluntary: after.nonvol - before.nonvol,
+      ctx: after.ctx - before.ctx, threads: after.threads,
+    } : { mode: m.key, error: error ?? 'init gone' };
+    data[`${init.name}|${m.key}`] = d;
+    return [init.name, m.label, fmt(d.cpuMs, ' ms'), fmt(d.tickMs, ' ms'), d.ctx ?? '—',
+      d.ctx == null ? '—' : fmt(d.ctx / (windowMs / 1000), '/s'), d.threads ?? '—', d.error ? `FAILED: ${d.error}` : ''];
+  });
+  return {
+    key: 'idle', title: `5. Idle cost over ${windowMs / 1000} s (init process alone, all threads)`,
+    markdown: table(['init', 'mode', 'CPU (schedstat)', 'utime+stime', 'context switches', 'wake-ups', 'threads', ''], rows),
+    data,
+    notes: [`All inits idle side by side (\`INIT -- /bin/sleep 1000\`), measured over the same window after ${settleMs} ms of settling. CPU from /proc/PID/task/*/schedstat (ns), utime+stime from /proc/PID/stat (clock ticks); context switches = voluntary + nonvoluntary summed over /proc/PID/task/*/status.`],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. signal storm
+
+export async function storm(ctx) {
+  const n = 20000, stallMs = 300;
+  const variants = [
+    { key: 'plain', label: 'storm', reps: ctx.quick ? 1 : 3, args: [] },
+    // The same storm while the init's main thread is held stopped: the event loop cannot run, as when it
+    // is stuck in a synchronous write to a full stderr pipe or a long GC pause.
+    { key: 'stalled', label: `storm, main thread stalled ${stallMs} ms`, reps: ctx.quick ? 1 : 2, stallMs },
+  ];
+  const modes = (v) => (ctx.quick && v.key === 'stalled' ? MODES.slice(0, 1) : MODES);
+  const res = {}, errors = {};
+  const shm = join(ctx.tmp, 'storm.shm');
+  for (const v of variants) {
+    for (const m of modes(v)) {
+      for (let r = 0; r < v.reps; r++) {
+        for (const init of rotate(ctx.inits, r)) {
+          const key = `${init.name}|${m.key}|${v.key}`;
+          ctx.progress(`storm: ${v.label}, ${m.label}, rep ${r + 1}/${v.reps} ${init.name}`);
+          writeFileSync(shm, Buffer.alloc(4096));
+          const l = await launch([...initArgv(init, m.pid1), ctx.bins.sigchild, 'storm', shm], { pid1: m.pid1 });
+          try {
+            const args = v.stallMs
+              ? ['stall-storm', String(l.initPid), String(n), shm, '300', String(v.stallMs)]
+              : ['storm', String(l.initPid), String(n), shm, '300'];
+            const out = await run(ctx.bins.sigsend, args, { timeoutMs: 60000 });
+            if (out.code !== 0) throw new Error(`sigsend: ${out.stderr.trim()}${tail(l.stderr)}`);
+            const j = JSON.parse(out.stdout);
+            const ex = await Promise.race([l.exited, sleep(5000, null)]);
+            j.exit = ex ? (ex.code ?? `signal ${ex.signal}`) : 'hung (SIGKILLed after 5 s)';
+            if (!ex) await stop(l, 100, 'SIGKILL');
+            if (!j.init_alive || !j.term_received) j.stderrTail = l.stderr.slice(-600);
+            (res[key] ??= []).push(j);
+          } catch (e) {
+            errors[key] = e.message;
+            await stop(l, 1000);
+          }
+        }
+      }
+    }
+  }
+  const data = {};
+  const tables = [];
+  for (const v of variants) {
+    const rows = [];
+    for (const m of modes(v)) {
+      for (const init of ctx.inits) {
+        const key = `${init.name}|${m.key}|${v.key}`;
+        const runs = res[key] ?? [];
+        const d = {
+          mode: m.key, variant: v.key, reps: runs.length, survived: runs.length > 0 && runs.every((j) => j.init_alive),
+          receivedMedian: median(runs.map((j) => j.received)), sendMs: median(runs.map((j) => j.send_ms)),
+          drainMs: median(runs.map((j) => j.drain_ms)), cpuMs: median(runs.map((j) => j.init_cpu_ms)),
+          ctx: median(runs.map((j) => j.init_ctx)), termReceived: runs.filter((j) => j.term_received).length,
+          termDelayMs: median(runs.filter((j) => j.term_received).map((j) => j.term_delay_ms)),
+          exits: runs.map((j) => j.exit), runs, error: errors[key] ?? null,
+        };
+        data[key] = d;
+        rows.push([init.name, m.label, d.reps ? (d.survived ? 'yes' : '**NO**') : '—',
+          `${fmt(d.receivedMedian)} / ${n}`, fmt(d.sendMs, ' ms'), fmt(d.drainMs, ' ms'), fmt(d.cpuMs, ' ms'),
+          d.reps ? `${d.termReceived}/${d.reps}${d.termReceived < d.reps ? ' **LOST** (not within 2 s)' : ''}` : '—', fmt(d.termDelayMs, ' ms'),
+          [...new Set(d.exits)].join(', '), d.error ? `FAILED: ${d.error}` : '']);
+      }
+    }
+    tables.push(`**${v.label[0].toUpperCase()}${v.label.slice(1)}** (${v.reps} rep(s) per init and mode)`, '',
+      table(['init', 'mode', 'survived', 'child received', 'send took', 'drain after send', 'init CPU', 'SIGTERM reached child', 'SIGTERM delay', 'exit', ''], rows), '');
+  }
+  return {
+    key: 'storm', title: `6. Signal storm: ${n} signals (SIGUSR1/SIGUSR2/SIGHUP/SIGWINCH in turn) as fast as possible, then one SIGTERM`,
+    markdown: tables.join('\n').trimEnd(),
+    data,
+    notes: [`Standard signals coalesce while pending (in the kernel, for the init and again for the child), so far fewer than ${n} arrive with every init: the count shows how many forwards got through, not a loss. What must never be lost is the SIGTERM sent right after the storm. Drain = the child's last receipt minus the end of sending. Init CPU covers the storm and the drain.`,
+      `Stalled: only the init's main thread is held in a ptrace stop (PTRACE_SEIZE + PTRACE_INTERRUPT on that one thread) from just before the first signal until ${stallMs} ms later. A single-threaded init keeps the signals pending in the kernel, which never loses a pending SIGTERM; in a Node init the kernel hands them to another thread, whose libuv handler queues each one in a pipe the stopped loop cannot drain (64 KiB, 4096 signals) and drops what does not fit.`],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. escalation accuracy
+
+export async function escalation(ctx) {
+  const reps = ctx.quick ? 2 : 5, budgetMs = 1000;
+  const res = {}, errors = {};
+  for (const m of MODES) {
+    for (let r = 0; r < reps; r++) {
+      for (const init of ctx.inits) {
+        if (!init.stopTimeout) continue;
+        const key = `${init.name}|${m.key}`;
+        ctx.progress(`escalation: ${m.label} rep ${r + 1}/${reps} ${init.name}`);
+        const l = await launch([...initArgv(init, m.pid1, ['--stop-timeout', '1s']), ctx.bins.sigchild, 'ignterm'], { pid1: m.pid1 });
+        try {
+          await waitForStdout(l, /^ready \d+$/m);
+          const child = await waitForChild(l, 'sigchild');
+          const out = await run(ctx.bins.sigsend, ['esc', String(l.initPid), String(child)], { timeoutMs: 30000 });
+          if (out.code !== 0) throw new Error(`sigsend: ${out.stderr.trim()}`);
+          const j = JSON.parse(out.stdout);
+          const ex = await Promise.race([l.exited, sleep(5000, null)]);
+          j.exit = ex ? (ex.code ?? `signal ${ex.signal}`) : 'hung';
+          (res[key] ??= []).push(j);
+        } catch (e) {
+          errors[key] = e.message;
+        } finally {
+          await stop(l, 1000, 'SIGKILL');
+        }
+      }
+    }
+  }
+  const data = {};
+  const rows = [];
+  for (const m of MODES) {
+    for (const init of ctx.inits) {
+      const key = `${init.name}|${m.key}`;
+      if (!init.stopTimeout) {
+        rows.push([init.name, m.label, 'n/a (no stop timeout option)', '', '', '', '']);
+        data[key] = { mode: m.key, applicable: false };
+        continue;
+      }
+      const v = res[key] ?? [];
+      const dead = v.map((j) => j.child_dead_ms).filter((x) => x >= 0);
+      const d = {
+        mode: m.key, applicable: true, reps: v.length, childDeadMs: median(dead),
+        errMs: median(dead.map((x) => x - budgetMs)), worstErrMs: dead.length ? Math.max(...dead.map((x) => Math.abs(x - budgetMs))) : null,
+        initExitMs: median(v.map((j) => j.init_exit_ms).filter((x) => x >= 0)), childSurvived: v.length - dead.length,
+        exits: v.map((j) => j.exit), error: errors[key] ?? null, runs: v,
+      };
+      data[key] = d;
+      rows.push([init.name, m.label, `${fmt(d.childDeadMs, ' ms')} (${d.reps})`, fmt(d.errMs, ' ms'), fmt(d.worstErrMs, ' ms'),
+        fmt(d.initExitMs, ' ms'), (d.childSurvived ? `child survived ${d.childSurvived}× ` : '') + [...new Set(d.exits)].join(', ') + (d.error ? ` FAILED: ${d.error}` : '')]);
+    }
+  }
+  return {
+    key: 'escalation', title: '7. Escalation accuracy: `--stop-timeout 1s`, child ignores SIGTERM; SIGTERM to the init → child dead',
+    markdown: table(['init', 'mode', 'child dead after (median)', 'minus budget (median)', 'worst |error|', 'init exited after', 'exit'], rows),
+    data,
+    notes: ['Timed with pidfds (bench/sigsend.c esc): a pidfd turns readable when its process dies. Only gracie has a stop timeout; the peers leave escalation to the container runtime.'],
+  };
+}
+
+export const SECTIONS = { startup, memory, latency, reaping, idle, storm, escalation };

@@ -1,0 +1,199 @@
+// Every libc call gracie makes, through koffi. Loaded lazily (help, version and usage errors never pay for it),
+// and optional: where it cannot load, gracie still forwards signals, and says what it cannot do.
+// Checked on Linux x86_64 glibc 2.36; the sizes and offsets below also hold for musl and for aarch64.
+import { createRequire } from 'node:module';
+
+type Koffi = typeof import('koffi');
+type Fn = (...args: unknown[]) => number;
+
+const WNOHANG = 1;
+const POSIX_SPAWN_SETPGROUP = 0x02;
+const POSIX_SPAWN_SETSIGDEF = 0x04;
+const POSIX_SPAWN_SETSIGMASK = 0x08;
+const PR_SET_PDEATHSIG = 1;
+const PR_SET_DUMPABLE = 4;
+const PR_SET_CHILD_SUBREAPER = 36;
+// Opaque libc objects, allocated generously: posix_spawnattr_t is 336 bytes, posix_spawn_file_actions_t 80
+// and sigset_t 128 on glibc and musl alike.
+const ATTR_SIZE = 1024;
+const FILE_ACTIONS_SIZE = 256;
+const SIGSET_SIZE = 256;
+
+/** How waitpid reported a child's end. */
+export type WaitStatus = { code: number; signal: null } | { code: null; signal: number };
+
+/** One reaped child, or what is left when nothing was reaped. */
+export type Reaped = { pid: number; status: WaitStatus } | 'none-exited' | 'no-children';
+
+/** A libc call that failed, with the errno name (ENOENT, EACCES, ...) as `code`. */
+export class LibcError extends Error {
+  constructor(
+    readonly syscall: string,
+    readonly code: string,
+  ) {
+    super(`${syscall} failed: ${code}`);
+  }
+}
+
+export interface Libc {
+  /** posix_spawnp in a new process group, signals at default and unmasked; returns the pid. */
+  spawn(command: readonly string[], env: readonly string[], takeTerminal: boolean): number;
+  /** waitpid(-1, WNOHANG) once. */
+  reapOne(): Reaped;
+  setChildSubreaper(): void;
+  /** Arms the parent-death signal; false when the parent was already gone (the kernel will not send it). */
+  setParentDeathSignal(signal: number, parentPid: number): boolean;
+  /** Stops the kernel from dumping gracie's core when it ends itself with the child's signal. */
+  disableCoreDumps(): void;
+  /** True when fd is a terminal whose foreground process group is gracie's own. */
+  ownsForeground(fd: number): boolean;
+}
+
+/** Loads libc through koffi; returns the reason instead when it cannot (unsupported platform, no binary). */
+export function loadLibc(): Libc | string {
+  if (process.platform !== 'linux') return `libc bindings are only built for Linux, not ${process.platform}`;
+  let koffi: Koffi;
+  try {
+    // A real require at run time: koffi stays outside the bundle, with its prebuilt binary beside it.
+    koffi = createRequire(__filename)('koffi') as Koffi;
+  } catch (error) {
+    return `cannot load koffi: ${(error as Error).message.split('\n')[0]}`;
+  }
+  try {
+    return bindLibc(koffi);
+  } catch (error) {
+    return `cannot bind libc: ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+function bindLibc(koffi: Koffi): Libc {
+  // null = the global scope, i.e. whichever libc Node itself is linked against (glibc or musl).
+  const lib = koffi.load(null as unknown as string);
+  const fn = (prototype: string): Fn => lib.func(prototype) as Fn;
+  const optional = (prototype: string): Fn | null => {
+    try {
+      return fn(prototype);
+    } catch {
+      return null;
+    }
+  };
+  const c = {
+    posix_spawnp: fn('int posix_spawnp(int *pid, const char *file, void *fa, void *attr, const char **argv, const char **envp)'),
+    attrInit: fn('int posix_spawnattr_init(void *attr)'),
+    attrDestroy: fn('int posix_spawnattr_destroy(void *attr)'),
+    attrSetFlags: fn('int posix_spawnattr_setflags(void *attr, short flags)'),
+    attrSetPgroup: fn('int posix_spawnattr_setpgroup(void *attr, int pgroup)'),
+    attrSetSigDefault: fn('int posix_spawnattr_setsigdefault(void *attr, void *set)'),
+    attrSetSigMask: fn('int posix_spawnattr_setsigmask(void *attr, void *set)'),
+    faInit: fn('int posix_spawn_file_actions_init(void *fa)'),
+    faDestroy: fn('int posix_spawn_file_actions_destroy(void *fa)'),
+    faDup2: fn('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)'),
+    // glibc >= 2.35: the child takes the terminal itself, before exec, with every signal blocked.
+    faTcsetpgrp: optional('int posix_spawn_file_actions_addtcsetpgrp_np(void *fa, int fd)'),
+    sigemptyset: fn('int sigemptyset(void *set)'),
+    sigaddset: fn('int sigaddset(void *set, int signo)'),
+    sigprocmask: fn('int sigprocmask(int how, void *set, void *oldset)'),
+    waitpid: fn('int waitpid(int pid, int *status, int options)'),
+    // Variadic in libc: each extra argument goes with its type.
+    prctl: fn('int prctl(int option, ...)'),
+    getppid: fn('int getppid()'),
+    getpgrp: fn('int getpgrp()'),
+    tcgetpgrp: fn('int tcgetpgrp(int fd)'),
+    tcsetpgrp: fn('int tcsetpgrp(int fd, int pgrp)'),
+  };
+  const errnoName = (): string => errnoNameOf(koffi.errno());
+  const errnoNameOf = (errno: number): string =>
+    Object.entries(koffi.os.errno).find(([, value]) => value === errno)?.[0] ?? `errno ${errno}`;
+  const check = (syscall: string, result: number): void => {
+    if (result !== 0) throw new LibcError(syscall, errnoNameOf(result));
+  };
+  const prctl = (option: number, value: number): void => {
+    const result = c.prctl(option, 'unsigned long', value, 'unsigned long', 0, 'unsigned long', 0, 'unsigned long', 0);
+    if (result === -1) throw new LibcError('prctl', errnoName());
+  };
+  const status = new Int32Array(1);
+  const giveTerminal = (fd: number, pgid: number): void => {
+    // Called from the foreground group, tcsetpgrp raises no SIGTTOU; block it in this thread anyway around the
+    // call (the kernel checks the calling thread) so a race with a job-control shell can never stop gracie.
+    const set = koffi.alloc('uint8_t', SIGSET_SIZE);
+    const old = koffi.alloc('uint8_t', SIGSET_SIZE);
+    try {
+      c.sigemptyset(set);
+      c.sigaddset(set, 22 /* SIGTTOU */);
+      c.sigprocmask(0 /* SIG_BLOCK */, set, old);
+      const result = c.tcsetpgrp(fd, pgid);
+      const errno = result === -1 ? errnoName() : null;
+      c.sigprocmask(2 /* SIG_SETMASK */, old, null);
+      if (errno) throw new LibcError('tcsetpgrp', errno);
+    } finally {
+      koffi.free(set);
+      koffi.free(old);
+    }
+  };
+
+  return {
+    spawn(command, env, takeTerminal) {
+      const attr = koffi.alloc('uint8_t', ATTR_SIZE);
+      const fa = koffi.alloc('uint8_t', FILE_ACTIONS_SIZE);
+      const set = koffi.alloc('uint8_t', SIGSET_SIZE);
+      try {
+        check('posix_spawnattr_init', c.attrInit(attr));
+        check('posix_spawn_file_actions_init', c.faInit(fa));
+        // Every signal back to its default action. Not sigfillset(): glibc's leaves out its internal signals
+        // 32 and 33, and posix_spawn would then leave them ignored in the child, across exec.
+        new Uint8Array(koffi.view(set, SIGSET_SIZE) as ArrayBuffer).fill(0xff);
+        check('posix_spawnattr_setsigdefault', c.attrSetSigDefault(attr, set));
+        c.sigemptyset(set);
+        check('posix_spawnattr_setsigmask', c.attrSetSigMask(attr, set));
+        check('posix_spawnattr_setpgroup', c.attrSetPgroup(attr, 0));
+        check('posix_spawnattr_setflags', c.attrSetFlags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+        // Node marks fds 0-2 close-on-exec; dup2(fd, fd) in the child clears the flag there only.
+        for (const fd of [0, 1, 2]) check('posix_spawn_file_actions_adddup2', c.faDup2(fa, fd, fd));
+        if (takeTerminal && c.faTcsetpgrp) check('posix_spawn_file_actions_addtcsetpgrp_np', c.faTcsetpgrp(fa, 0));
+        const pid = new Int32Array(1);
+        check('posix_spawnp', c.posix_spawnp(pid, command[0], fa, attr, [...command, null], [...env, null]));
+        if (takeTerminal && !c.faTcsetpgrp) {
+          // musl and older glibc: hand the terminal over from here. The child may already have stopped on
+          // SIGTTIN by reading it too early: SIGCONT undoes that.
+          giveTerminal(0, pid[0]);
+          process.kill(-pid[0], 'SIGCONT');
+        }
+        return pid[0];
+      } finally {
+        c.faDestroy(fa);
+        c.attrDestroy(attr);
+        koffi.free(attr);
+        koffi.free(fa);
+        koffi.free(set);
+      }
+    },
+    reapOne() {
+      for (;;) {
+        const pid = c.waitpid(-1, status, WNOHANG);
+        if (pid > 0) return { pid, status: decodeWaitStatus(status[0]) };
+        if (pid === 0) return 'none-exited';
+        const errno = errnoName();
+        if (errno === 'EINTR') continue;
+        if (errno === 'ECHILD') return 'no-children';
+        throw new LibcError('waitpid', errno);
+      }
+    },
+    setChildSubreaper: () => prctl(PR_SET_CHILD_SUBREAPER, 1),
+    setParentDeathSignal(signal, parentPid) {
+      prctl(PR_SET_PDEATHSIG, signal);
+      // The parent may have died before prctl: then we were re-parented and no signal will ever come.
+      return c.getppid() === parentPid;
+    },
+    disableCoreDumps: () => prctl(PR_SET_DUMPABLE, 0),
+    ownsForeground(fd) {
+      const foreground = c.tcgetpgrp(fd);
+      return foreground !== -1 && foreground === c.getpgrp();
+    },
+  };
+}
+
+/** Decodes a waitpid status word (no WUNTRACED: only exits and deaths). */
+export function decodeWaitStatus(word: number): WaitStatus {
+  const signal = word & 0x7f;
+  return signal === 0 ? { code: (word >> 8) & 0xff, signal: null } : { code: null, signal };
+}

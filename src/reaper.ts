@@ -1,0 +1,83 @@
+// Reaping policy: gracie owns every waitpid. On SIGCHLD it reaps until nothing is left to reap, at O(1) per
+// zombie (no /proc scan), tells the main child's end to the supervisor and whether anything is left behind.
+import { readdirSync, readFileSync } from 'node:fs';
+import type { ChildEnd } from './exit-status';
+import type { Libc } from './libc';
+import type { Logger } from './log';
+
+export interface ReaperEvents {
+  mainExited(end: ChildEnd): void;
+  /** Once per sweep that reaped orphans. */
+  orphanReaped(): void;
+  /** While draining: the last process left behind has been reaped. */
+  nothingLeft(): void;
+}
+
+/** Reaps every child of gracie: the main one, and orphans it adopts as PID 1 or as subreaper. */
+export class Reaper {
+  private mainPid = 0;
+  private childrenLeft = true;
+  private reaped = 0;
+
+  constructor(
+    private readonly libc: Libc,
+    private readonly log: Logger,
+    private readonly warnOnReap: boolean,
+    private readonly events: ReaperEvents,
+  ) {}
+
+  /** Starts listening for SIGCHLD; call before spawning so no exit can be missed. */
+  listen(): void {
+    process.on('SIGCHLD', () => this.sweep());
+  }
+
+  /** Tells the reaper which pid is the main child, and reaps whatever exited meanwhile. */
+  watchMain(pid: number): void {
+    this.mainPid = pid;
+    this.sweep();
+  }
+
+  /** After the main child's end: is any other child still alive (to drain)? */
+  get anyChildLeft(): boolean {
+    return this.childrenLeft;
+  }
+
+  /** Reaps until waitpid says "none exited" or "no children". SIGCHLDs coalesce: one sweep covers many. */
+  sweep(): void {
+    let mainEnd: ChildEnd | null = null;
+    let orphans = 0;
+    for (;;) {
+      const reaped = this.libc.reapOne();
+      if (reaped === 'none-exited' || reaped === 'no-children') {
+        this.childrenLeft = reaped === 'none-exited';
+        break;
+      }
+      if (reaped.pid === this.mainPid) {
+        mainEnd = reaped.status;
+        continue;
+      }
+      this.reaped += 1;
+      const fields = { pid: reaped.pid, code: reaped.status.code, signal: reaped.status.signal, reaped: this.reaped };
+      if (this.warnOnReap) this.log.warn(fields, 'reaped zombie process');
+      else this.log.trace(fields, 'reaped zombie process');
+      orphans += 1;
+    }
+    if (orphans > 0) this.events.orphanReaped();
+    if (mainEnd) this.events.mainExited(mainEnd);
+    else if (!this.childrenLeft && this.mainPid !== 0) this.events.nothingLeft();
+  }
+}
+
+/** gracie's direct children, from /proc: the orphans it adopted (read once per drain step, never per SIGCHLD). */
+export function listChildren(): number[] {
+  const pids: number[] = [];
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      const text = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim();
+      if (text) pids.push(...text.split(' ').map(Number));
+    }
+  } catch {
+    // No /proc, or a kernel without CONFIG_PROC_CHILDREN: the process group is still signalled.
+  }
+  return pids;
+}
