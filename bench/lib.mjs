@@ -7,6 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };
 
+/** Resolves null after MS without keeping the process alive: the losing side of a Promise.race. */
+export const deadline = (ms) => sleep(ms, null, { ref: false });
+
 /** Absolute path of an executable found on PATH, or null. */
 export function which(name) {
   if (name.includes('/')) return canExec(name) ? name : null;
@@ -172,7 +175,7 @@ export async function waitForStdout(l, re, timeoutMs = 10000) {
 export async function stop(l, graceMs = 5000, sig = 'SIGTERM') {
   if (l.exitInfo) return l.exitInfo;
   l.kill(sig);
-  const t = await Promise.race([l.exited, sleep(graceMs, null)]);
+  const t = await Promise.race([l.exited, deadline(graceMs)]);
   if (t) return t;
   l.kill('SIGKILL');
   return { ...(await l.exited), killed: true };

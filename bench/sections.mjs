@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  launch, stop, waitForChild, waitForStdout, readMemory, readCpu, run, sleep,
+  launch, stop, waitForChild, waitForStdout, readMemory, readCpu, run, sleep, deadline,
   median, quantile, ratio, fmt, fmtRatio, table, rotate, tail,
 } from './lib.mjs';
 
@@ -21,7 +21,7 @@ function initArgv(init, pid1, extra = []) {
 
 export async function startup(ctx) {
   const { quick, tmp, tools } = ctx;
-  const rounds = quick ? 3 : 5, runs = 10, warmup = quick ? 2 : 3;
+  const rounds = quick ? 2 : 5, runs = quick ? 8 : 10, warmup = quick ? 1 : 3;
   const cmds = [{ name: '/bin/true (direct)', argv: ['/bin/true'] }];
   for (const i of ctx.inits) cmds.push({ name: i.name, argv: [...i.host([]), '/bin/true'] });
   if (ctx.gracieExec) {
@@ -196,14 +196,14 @@ export async function latency(ctx) {
 // 4. reaping as PID 1
 
 export async function reaping(ctx) {
-  const bursts = ctx.quick ? [[1000, 2], [10000, 1]] : [[1000, 5], [10000, 3]];
-  const stream = ctx.quick ? { n: 1000, reps: 1 } : { n: 2000, reps: 3 };
+  const bursts = ctx.quick ? [[1000, 1], [10000, 1]] : [[1000, 5], [10000, 3]];
+  const stream = ctx.quick ? { n: 500, reps: 1 } : { n: 2000, reps: 3 };
   const res = {}, errors = {}, noReap = new Set();
   const out = join(ctx.tmp, 'orphans.json');
   const once = async (init, args, timeoutMs) => {
     rmSync(out, { force: true });
     const l = await launch([...initArgv(init, true), ctx.bins.orphans, ...args, out, String(timeoutMs)], { pid1: true });
-    const ex = await Promise.race([l.exited, sleep(timeoutMs + 60000, null)]);
+    const ex = await Promise.race([l.exited, deadline(timeoutMs + 60000)]);
     if (!ex) { await stop(l, 100); throw new Error(`${args[0]}: init did not exit after its child ended${tail(l.stderr)}`); }
     let j;
     try { j = JSON.parse(readFileSync(out, 'utf8')); } catch { throw new Error(`${args[0]}: no result (exit ${JSON.stringify(ex)})${tail(l.stderr)}`); }
@@ -353,12 +353,12 @@ export async function storm(ctx) {
           const l = await launch([...initArgv(init, m.pid1), ctx.bins.sigchild, 'storm', shm], { pid1: m.pid1 });
           try {
             const args = v.stallMs
-              ? ['stall-storm', String(l.initPid), String(n), shm, '300', String(v.stallMs)]
-              : ['storm', String(l.initPid), String(n), shm, '300'];
+              ? ['stall-storm', String(l.initPid), String(n), shm, '200', String(v.stallMs)]
+              : ['storm', String(l.initPid), String(n), shm, '200'];
             const out = await run(ctx.bins.sigsend, args, { timeoutMs: 60000 });
             if (out.code !== 0) throw new Error(`sigsend: ${out.stderr.trim()}${tail(l.stderr)}`);
             const j = JSON.parse(out.stdout);
-            const ex = await Promise.race([l.exited, sleep(5000, null)]);
+            const ex = await Promise.race([l.exited, deadline(5000)]);
             j.exit = ex ? (ex.code ?? `signal ${ex.signal}`) : 'hung (SIGKILLed after 5 s)';
             if (!ex) await stop(l, 100, 'SIGKILL');
             if (!j.init_alive || !j.term_received) j.stderrTail = l.stderr.slice(-600);
@@ -410,7 +410,7 @@ export async function storm(ctx) {
 // 7. escalation accuracy
 
 export async function escalation(ctx) {
-  const reps = ctx.quick ? 2 : 5, budgetMs = 1000;
+  const reps = ctx.quick ? 1 : 5, budgetMs = 1000;
   const res = {}, errors = {};
   for (const m of MODES) {
     for (let r = 0; r < reps; r++) {
@@ -425,7 +425,7 @@ export async function escalation(ctx) {
           const out = await run(ctx.bins.sigsend, ['esc', String(l.initPid), String(child)], { timeoutMs: 30000 });
           if (out.code !== 0) throw new Error(`sigsend: ${out.stderr.trim()}`);
           const j = JSON.parse(out.stdout);
-          const ex = await Promise.race([l.exited, sleep(5000, null)]);
+          const ex = await Promise.race([l.exited, deadline(5000)]);
           j.exit = ex ? (ex.code ?? `signal ${ex.signal}`) : 'hung';
           (res[key] ??= []).push(j);
         } catch (e) {

@@ -157,7 +157,7 @@ static int run_storm(int pid, int n, const char *path, int quiet_ms, const char 
   if (shm == MAP_FAILED) { perror("mmap"); return 1; }
   for (int i = 0; i < 1500 && !__atomic_load_n(&shm->ready, __ATOMIC_ACQUIRE); i++) usleep(10000);
   if (!shm->ready) { fprintf(stderr, "sigsend: storm child never ready\n"); return 1; }
-  usleep(300000); /* the init settles (a Node init may still be compiling) */
+  usleep(200000); /* the init settles (a Node init may still be compiling) */
   int sigs[64] = {SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH}, nsigs = 4;
   if (list && *list) { /* optional comma list of signal numbers to cycle through instead */
     nsigs = 0;

@@ -1,5 +1,6 @@
 // Effects on the main child: spawn it, signal it. The "never kill(-1) unless PID 1" rule lives here only.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Env } from './config';
 import { SpawnError } from './errors';
 import { NOT_FOUND, spawnErrorExitCode, type ChildEnd } from './exit-status';
@@ -96,7 +97,29 @@ function kill(pid: number, signal: number): string | null {
   }
 }
 
-/** True while any process is in the child's process group (for draining without a reaper). */
+/**
+ * True while a live process is in the child's process group (for draining without a reaper). kill(-pgid, 0)
+ * also counts zombies that someone else has yet to reap, so a positive answer is checked against /proc.
+ */
 export function groupAlive(childPid: number): boolean {
-  return kill(-childPid, 0) !== 'ESRCH';
+  if (kill(-childPid, 0) === 'ESRCH') return false;
+  try {
+    return readdirSync('/proc').some((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      const stat = readProcStat(entry);
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after the last ')'.
+      const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return fields !== undefined && fields[0] !== 'Z' && Number(fields[2]) === childPid;
+    });
+  } catch {
+    return true;
+  }
+}
+
+function readProcStat(pid: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
