@@ -179,8 +179,8 @@ static int run_storm(int pid, int n, const char *path, int quiet_ms, const char 
     else kill_err++;
   }
   int64_t t_end = now_ns();
+  int64_t t_term = now_ns(); /* stamped before kill(), as in the latency mode */
   int term_sent = kill(pid, SIGTERM) == 0;
-  int64_t t_term = now_ns();
   if (stall_ms > 0) {
     /* keep the main thread stopped for stall_ms in all, then let it go */
     int64_t left = t_stall + (int64_t)stall_ms * 1000000 - now_ns();
@@ -208,11 +208,11 @@ static int run_storm(int pid, int n, const char *path, int quiet_ms, const char 
   int64_t last_ns = __atomic_load_n(&shm->last_ns, __ATOMIC_RELAXED);
   printf("{\"n\":%d,\"sent\":%d,\"kill_errors\":%d,\"send_ms\":%.3f,\"received\":%" PRIu64
          ",\"usr1\":%" PRIu64 ",\"usr2\":%" PRIu64 ",\"hup\":%" PRIu64 ",\"winch\":%" PRIu64
-         ",\"drain_ms\":%.3f,\"term_sent\":%s,\"term_received\":%s,\"term_delay_ms\":%.3f"
+         ",\"drain_ms\":%.3f,\"term_sent\":%s,\"term_received\":%s,\"term_count\":%" PRIu64 ",\"term_delay_ms\":%.3f"
          ",\"init_cpu_ms\":%.3f,\"init_ctx\":%" PRId64 ",\"init_alive\":%s,\"child_alive\":%s}\n",
          n, sent, kill_err, (t_end - t0) / 1e6, shm->total - shm->count[SIGTERM],
          shm->count[SIGUSR1], shm->count[SIGUSR2], shm->count[SIGHUP], shm->count[SIGWINCH],
-         (last_ns - t_end) / 1e6, term_sent ? "true" : "false", shm->term ? "true" : "false",
+         (last_ns - t_end) / 1e6, term_sent ? "true" : "false", shm->term ? "true" : "false", shm->count[SIGTERM],
          shm->term ? (shm->term_ns - t_term) / 1e6 : -1.0,
          (c0.ns >= 0 && c1.ns >= 0) ? (c1.ns - c0.ns) / 1e6 : -1.0, c1.ctx - c0.ctx,
          init_alive ? "true" : "false", child_alive ? "true" : "false");

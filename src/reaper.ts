@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { ChildEnd } from './exit-status';
 import type { Libc } from './libc';
 import type { Logger } from './log';
+import { signalName } from './signals';
 
 export interface ReaperEvents {
   mainExited(end: ChildEnd): void;
@@ -57,7 +58,8 @@ export class Reaper {
         continue;
       }
       this.reaped += 1;
-      const fields = { pid: reaped.pid, code: reaped.status.code, signal: reaped.status.signal, reaped: this.reaped };
+      const { code, signal } = reaped.status;
+      const fields = { pid: reaped.pid, code, signal: signal === null ? null : signalName(signal), reaped: this.reaped };
       if (this.warnOnReap) this.log.warn(fields, 'reaped zombie process');
       else this.log.trace(fields, 'reaped zombie process');
       orphans += 1;
