@@ -75,7 +75,7 @@ function shellQuote(s) {
 // 2. idle memory with a sleeping child
 
 export async function memory(ctx) {
-  const rounds = ctx.quick ? 1 : 3, settleMs = ctx.quick ? 500 : 1500;
+  const rounds = ctx.quick ? 1 : 3, settleMs = ctx.quick ? 500 : 1000;
   const samples = {};
   const errors = {};
   for (const m of MODES) {
@@ -335,7 +335,7 @@ export async function idle(ctx) {
 export async function storm(ctx) {
   const n = 20000, stallMs = 300;
   const variants = [
-    { key: 'plain', label: 'storm', reps: ctx.quick ? 1 : 3, args: [] },
+    { key: 'plain', label: 'storm', reps: ctx.quick ? 1 : 5 },
     // The same storm while the init's main thread is held stopped: the event loop cannot run, as when it
     // is stuck in a synchronous write to a full stderr pipe or a long GC pause.
     { key: 'stalled', label: `storm, main thread stalled ${stallMs} ms`, reps: ctx.quick ? 1 : 2, stallMs },
@@ -385,13 +385,14 @@ export async function storm(ctx) {
           drainMs: median(runs.map((j) => j.drain_ms)), cpuMs: median(runs.map((j) => j.init_cpu_ms)),
           ctx: median(runs.map((j) => j.init_ctx)), termReceived: runs.filter((j) => j.term_received).length,
           termDelayMs: median(runs.filter((j) => j.term_received).map((j) => j.term_delay_ms)),
+          extraTerms: runs.filter((j) => j.term_count > 1).length,
           exits: runs.map((j) => j.exit), runs, error: errors[key] ?? null,
         };
         data[key] = d;
         rows.push([init.name, m.label, d.reps ? (d.survived ? 'yes' : '**NO**') : '—',
           `${fmt(d.receivedMedian)} / ${n}`, fmt(d.sendMs, ' ms'), fmt(d.drainMs, ' ms'), fmt(d.cpuMs, ' ms'),
           d.reps ? `${d.termReceived}/${d.reps}${d.termReceived < d.reps ? ' **LOST** (not within 2 s)' : ''}` : '—', fmt(d.termDelayMs, ' ms'),
-          [...new Set(d.exits)].join(', '), d.error ? `FAILED: ${d.error}` : '']);
+          [...new Set(d.exits)].join(', '), (d.extraTerms ? `child got >1 SIGTERM in ${d.extraTerms} run(s) ` : '') + (d.error ? `FAILED: ${d.error}` : '')]);
       }
     }
     tables.push(`**${v.label[0].toUpperCase()}${v.label.slice(1)}** (${v.reps} rep(s) per init and mode)`, '',

@@ -13,6 +13,7 @@ const POSIX_SPAWN_SETSIGMASK = 0x08;
 const PR_SET_PDEATHSIG = 1;
 const PR_SET_DUMPABLE = 4;
 const PR_SET_CHILD_SUBREAPER = 36;
+const SIGTTOU = 22;
 // Opaque libc objects, allocated generously: posix_spawnattr_t is 336 bytes, posix_spawn_file_actions_t 80
 // and sigset_t 128 on glibc and musl alike.
 const ATTR_SIZE = 1024;
@@ -45,6 +46,11 @@ export interface Libc {
   setParentDeathSignal(signal: number, parentPid: number): boolean;
   /** Stops the kernel from dumping gracie's core when it ends itself with the child's signal. */
   disableCoreDumps(): void;
+  /**
+   * Runs a write with SIGTTOU blocked: a background process writing to a terminal with `stty tostop` would
+   * otherwise get SIGTTOU, and as gracie catches it, the write would restart forever.
+   */
+  writeToTerminal(write: () => void): void;
   /** True when fd is a terminal whose foreground process group is gracie's own. */
   ownsForeground(fd: number): boolean;
 }
@@ -112,23 +118,29 @@ function bindLibc(koffi: Koffi): Libc {
     if (result === -1) throw new LibcError('prctl', errnoName());
   };
   const status = new Int32Array(1);
-  const giveTerminal = (fd: number, pgid: number): void => {
-    // Called from the foreground group, tcsetpgrp raises no SIGTTOU; block it in this thread anyway around the
-    // call (the kernel checks the calling thread) so a race with a job-control shell can never stop gracie.
+  /** Runs `action` with `signal` blocked in this thread: the kernel's terminal checks look at this thread. */
+  const withSignalBlocked = (signal: number, action: () => void): void => {
     const set = koffi.alloc('uint8_t', SIGSET_SIZE);
     const old = koffi.alloc('uint8_t', SIGSET_SIZE);
     try {
       c.sigemptyset(set);
-      c.sigaddset(set, 22 /* SIGTTOU */);
+      c.sigaddset(set, signal);
       c.sigprocmask(0 /* SIG_BLOCK */, set, old);
-      const result = c.tcsetpgrp(fd, pgid);
-      const errno = result === -1 ? errnoName() : null;
-      c.sigprocmask(2 /* SIG_SETMASK */, old, null);
-      if (errno) throw new LibcError('tcsetpgrp', errno);
+      action();
     } finally {
+      c.sigprocmask(2 /* SIG_SETMASK */, old, null);
       koffi.free(set);
       koffi.free(old);
     }
+  };
+  const giveTerminal = (fd: number, pgid: number): void => {
+    // Called from the foreground group, tcsetpgrp raises no SIGTTOU; block it anyway so a race with a
+    // job-control shell can never stop gracie.
+    let errno: string | null = null;
+    withSignalBlocked(SIGTTOU, () => {
+      if (c.tcsetpgrp(fd, pgid) === -1) errno = errnoName();
+    });
+    if (errno) throw new LibcError('tcsetpgrp', errno);
   };
 
   return {
@@ -185,6 +197,7 @@ function bindLibc(koffi: Koffi): Libc {
       return c.getppid() === parentPid;
     },
     disableCoreDumps: () => prctl(PR_SET_DUMPABLE, 0),
+    writeToTerminal: (write) => withSignalBlocked(SIGTTOU, write),
     ownsForeground(fd) {
       const foreground = c.tcgetpgrp(fd);
       return foreground !== -1 && foreground === c.getpgrp();

@@ -14,19 +14,25 @@ export interface LogSink {
  * Writes synchronously to fd 2, so the last lines before exit are never lost. A failed write (stderr closed,
  * EPIPE, a full non-blocking pipe) drops the line: gracie's logging must never take the app down.
  */
-export const stderrSink: LogSink = {
+export const stderrSink: LogSink & { guard: (write: () => void) => void } = {
+  /** Wraps each write; main sets it when stderr is a terminal (see Libc.writeToTerminal). */
+  guard: (write) => write(),
   write(line: string): void {
-    const bytes = Buffer.from(line);
-    let offset = 0;
-    for (let attempt = 0; offset < bytes.length && attempt < 100; attempt += 1) {
-      try {
-        offset += writeSync(2, bytes, offset);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      }
-    }
+    stderrSink.guard(() => writeAll(line));
   },
 };
+
+function writeAll(line: string): void {
+  const bytes = Buffer.from(line);
+  let offset = 0;
+  for (let attempt = 0; offset < bytes.length && attempt < 100; attempt += 1) {
+    try {
+      offset += writeSync(2, bytes, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+    }
+  }
+}
 
 const LEVEL_LABEL: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const OMIT = new Set(['level', 'time', 'msg', 'name']);

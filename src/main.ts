@@ -7,7 +7,7 @@ import { parseCommandLine } from './cli';
 import { resolveConfig, type Config, type Env } from './config';
 import { GracieError, UsageError } from './errors';
 import { decideExit, INTERNAL_FAILURE, type ChildEnd, type ExitDecision } from './exit-status';
-import { createLogger, type Logger } from './log';
+import { createLogger, stderrSink, type Logger } from './log';
 import { loadLibc, type Libc } from './libc';
 import { listChildren, Reaper } from './reaper';
 import { deliverSignalsTo } from './signal-inbox';
@@ -60,6 +60,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
     log.warn({ reason: libc }, 'no libc bindings: forwarding signals only; cannot reap orphans, be a subreaper, arm -p or hand over the terminal');
   }
   const libcOk = typeof libc === 'string' ? null : libc;
+  if (libcOk && isatty(2)) stderrSink.guard = (write) => libcOk.writeToTerminal(write);
   const parentDied = libcOk ? setUpInit(libcOk, config, isPid1, log) : false;
   // As PID 1 or subreaper, every process the child leaves behind becomes gracie's child: reaping tells when
   // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
@@ -82,6 +83,8 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
     watchLeftovers: () =>
       adoptsOrphans && reaper ? reaper.anyChildLeft : watchGroup(childPid, () => supervisor.onLeftoversGone()),
     finish,
+    // As PID 1 there is no shell to report a stopped job to: forward only.
+    suspendSelf: () => (isPid1 ? undefined : process.kill(process.pid, 'SIGSTOP')),
     log,
   });
   const reaper = libcOk

@@ -60,8 +60,10 @@ export class Reaper {
       this.reaped += 1;
       const { code, signal } = reaped.status;
       const fields = { pid: reaped.pid, code, signal: signal === null ? null : signalName(signal), reaped: this.reaped };
-      if (this.warnOnReap) this.log.warn(fields, 'reaped zombie process');
-      else this.log.trace(fields, 'reaped zombie process');
+      // tini's wording, so what greps tini's -w output keeps working.
+      const message = `Reaped zombie process with pid=${reaped.pid}`;
+      if (this.warnOnReap) this.log.warn(fields, message);
+      else this.log.trace(fields, message);
       orphans += 1;
     }
     if (orphans > 0) this.events.orphanReaped();

@@ -37,11 +37,15 @@ const NEVER_FORWARD: ReadonlyMap<string, string> = new Map([
   ['SIGSYS', 'synchronous fault in gracie'],
   // Raised by a write to gracie's own closed stderr: gracie's logging problem must not kill the app.
   ['SIGPIPE', "raised by gracie's own writes to a closed pipe"],
-  // The kernel sends these to the process group that touched the terminal from the background; the child's
-  // group gets its own. Catching them in gracie would turn a background log write into an endless restart.
-  ['SIGTTIN', 'terminal access by a background group; the kernel signals that group itself'],
-  ['SIGTTOU', 'terminal access by a background group; the kernel signals that group itself'],
 ]);
+
+/**
+ * Job control: a received SIGTSTP, SIGTTIN or SIGTTOU is forwarded, then gracie suspends itself so the shell
+ * that sent it sees the job stopped (dumb-init does the same); SIGCONT, forwarded like any signal, resumes both.
+ * gracie never reads the terminal, and blocks SIGTTOU around its own writes to one (see log.ts), so the kernel
+ * never raises these for gracie's own terminal access.
+ */
+export const SUSPEND_REQUESTS: ReadonlySet<number> = new Set([TABLE.SIGTSTP, TABLE.SIGTTIN, TABLE.SIGTTOU]);
 
 /** A received SIGTERM, SIGINT or SIGQUIT asks the child to stop: it starts the stop budget. */
 export const STOP_REQUESTS: ReadonlySet<number> = new Set([SIGTERM, SIGINT, SIGQUIT]);

@@ -3,7 +3,7 @@
 // No process, timer or FFI is touched here, so unit tests drive it with a manual clock.
 import type { Config } from './config';
 import type { ChildEnd } from './exit-status';
-import { SIGKILL, SIGTERM, signalName, STOP_REQUESTS } from './signals';
+import { SIGKILL, SIGTERM, signalName, STOP_REQUESTS, SUSPEND_REQUESTS } from './signals';
 
 /** Who a signal goes to; the effects layer turns it into a pid (child.ts owns the "never kill(-1)" rule). */
 export type Target = 'child' | 'group' | 'leftovers';
@@ -25,6 +25,8 @@ export interface SupervisorPorts {
    */
   watchLeftovers(): boolean;
   finish(end: ChildEnd): void;
+  /** Stops gracie itself (job control), so the shell that asked sees the job stopped. */
+  suspendSelf(): void;
   log: LogPort;
 }
 
@@ -72,6 +74,7 @@ export class Supervisor {
     if (!STOP_REQUESTS.has(signal)) {
       this.forward(forwardAs);
       this.ports.log.debug(fields, `received ${fields.signal}, forwarded ${fields.forwardAs}`);
+      if (SUSPEND_REQUESTS.has(signal)) this.ports.suspendSelf();
       return;
     }
     if (this.phase === 'running') {

@@ -1,12 +1,18 @@
 // Forwarding, rewriting, process groups, stop requests and escalation, on real processes.
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { endedBySignal, gracie, SIGNALS_FIXTURE } from './helpers';
+import { AS_PID1, endedBySignal, gracie, readIfExists, SIGNALS_FIXTURE, waitFor } from './helpers';
 
-// Every signal gracie forwards that the Node fixture can catch (SIGKILL, SIGSTOP, faults, SIGPIPE, SIGCHLD,
-// SIGTTIN and SIGTTOU are never forwarded: see src/signals.ts).
+// Every signal gracie forwards that the Node fixture can catch (SIGKILL, SIGSTOP, faults, SIGPIPE and SIGCHLD
+// are never forwarded: see src/signals.ts). The job-control signals have their own test below.
 const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCONT',
-  'SIGTSTP', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
+  'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
+
+/** The state letter of a process (R, S, T, Z...) from /proc. */
+function processState(pid: number): string | undefined {
+  const stat = readIfExists(`/proc/${pid}/stat`);
+  return stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
 
 /** Resolves true if something listens on 127.0.0.1:port. */
 function listening(port: number): Promise<boolean> {
@@ -87,6 +93,24 @@ describe('forwarding', () => {
     await single.signal('SIGHUP');
     await single.waitForLines(/^child got SIGHUP$/);
     expect(single.stdout).not.toMatch(/sibling got/);
+  });
+});
+
+describe('job control', () => {
+  it(AS_PID1 ? 'SIGTSTP, SIGTTIN and SIGTTOU are forwarded; PID 1 itself never stops' : 'SIGTSTP, SIGTTIN and SIGTTOU are forwarded, then gracie stops; SIGCONT resumes both', async () => {
+    const run = gracie(['--', ...SIGNALS_FIXTURE]);
+    await run.ready();
+    const pid = await run.graciePid();
+    for (const [index, signal] of (['SIGTSTP', 'SIGTTIN', 'SIGTTOU'] as const).entries()) {
+      await run.signal(signal);
+      await run.waitForLines(new RegExp(`^child got ${signal}$`));
+      if (!AS_PID1) {
+        await waitFor(() => (processState(pid) === 'T' ? true : undefined), `gracie (${pid}) to be stopped`, () => `state ${processState(pid)}`);
+      }
+      await run.signal('SIGCONT');
+      await run.waitForLines(/^child got SIGCONT$/, index + 1);
+      await waitFor(() => (processState(pid) !== 'T' ? true : undefined), `gracie (${pid}) to run again`, () => `state ${processState(pid)}`);
+    }
   });
 });
 

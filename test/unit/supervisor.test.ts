@@ -57,7 +57,7 @@ function setup(config: Partial<SupervisorConfig> = {}) {
   const sent: Sent[] = [];
   const logs: Line[] = [];
   const finished: ChildEnd[] = [];
-  const state = { leftovers: false, leftoversAsked: 0 };
+  const state = { leftovers: false, leftoversAsked: 0, suspended: 0 };
   const record =
     (level: Line['level']) =>
     (fields: object, message: string): void =>
@@ -71,6 +71,7 @@ function setup(config: Partial<SupervisorConfig> = {}) {
       return state.leftovers;
     },
     finish: (end) => void finished.push(end),
+    suspendSelf: () => void state.suspended++,
     log: { info: record('info'), warn: record('warn'), debug: record('debug') },
   };
   const supervisor = new Supervisor(
@@ -654,5 +655,23 @@ describe('leftovers that survive SIGKILL', () => {
       { at: 1_000, target: 'leftovers', signal: SIGKILL },
       { at: 1_000, target: 'leftovers', signal: SIGKILL },
     ]);
+  });
+});
+
+describe('job control', () => {
+  it.each([constants.signals.SIGTSTP, constants.signals.SIGTTIN, constants.signals.SIGTTOU])('signal %i is forwarded, then gracie suspends itself', (signal) => {
+    const { supervisor, sent, state, clock } = setup();
+    supervisor.onSignal(signal);
+    expect(sent).toEqual([{ at: 0, target: 'child', signal }]);
+    expect(state.suspended).toBe(1);
+    expect(clock.pending).toEqual([]);
+  });
+
+  it('a dropped SIGTSTP suspends nothing; SIGCONT is simply forwarded', () => {
+    const { supervisor, sent, state } = setup({ rewrite: new Map([[constants.signals.SIGTSTP, 0]]) });
+    supervisor.onSignal(constants.signals.SIGTSTP);
+    supervisor.onSignal(SIGCONT);
+    expect(sent).toEqual([{ at: 0, target: 'child', signal: SIGCONT }]);
+    expect(state.suspended).toBe(0);
   });
 });

@@ -1,0 +1,183 @@
+// The terminal hand-off, on a real pseudo-terminal. test/fixtures/pty-driver.py runs a command as the leader
+// of a new session on a fresh pty (as a terminal emulator or `ssh -t` does), types into it and waits for
+// expected output, each wait with a deadline, and reads the terminal's foreground process group from the
+// master side. Every test runs in both projects: in e2e-pid1, gracie is PID 1 of a fresh PID namespace
+// (`unshare --pid --fork --mount-proc`, as in the other suites) while the terminal's session, and in test 4 the
+// shell, stay outside it: gracie then sees every process group it has not created itself as 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AS_PID1, FIXTURES, GRACIE, gracie } from './helpers';
+
+const DRIVER = resolve(FIXTURES, 'pty-driver.py');
+/** gracie as the tests start it: directly, or as PID 1 of a new PID namespace. */
+const GRACIE_ARGV = AS_PID1 ? ['unshare', '--pid', '--fork', '--mount-proc', GRACIE] : [GRACIE];
+const PROMPT = 'PROMPT> ';
+const AT_PROMPT = { expect: 'PROMPT> ' };
+/** An interactive bash with a known prompt and no startup files; TERM=dumb keeps escape sequences out. */
+const INTERACTIVE_BASH = ['bash', '--norc', '--noprofile', '-i'];
+const ENV = { PS1: PROMPT, TERM: 'dumb', GRACIE_E2E_PID1: null, GRACIE_LOG_FORMAT: null, GRACIE_LOG_LEVEL: null };
+
+type Step =
+  | { expect: string; within?: number; name?: string }
+  | { send: string }
+  | { fg_snapshot: string }
+  | { fg_is: string; within?: number }
+  | { fg_not: string; within?: number }
+  | { exit: number | null; within?: number };
+
+interface PtyResult {
+  ok: boolean;
+  error: string | null;
+  transcript: string;
+  captures: Record<string, string[] | string>;
+  fg: Record<string, number | string>;
+  exit: { code: number | null; signal: number | null } | null;
+}
+
+const drivers = new Set<ChildProcess>();
+
+afterEach(async () => {
+  // The driver SIGKILLs the whole pty session on SIGTERM; SIGKILL it too if it does not end within 5s.
+  await Promise.all(
+    [...drivers].map(async (driver) => {
+      driver.kill('SIGTERM');
+      const timer = setTimeout(() => driver.kill('SIGKILL'), 5000);
+      await new Promise((done) => driver.once('close', done));
+      clearTimeout(timer);
+    }),
+  );
+});
+
+/** Runs `argv` on a fresh pty through the steps; resolves with what happened, fails with the driver's message. */
+async function onTerminal(argv: readonly string[], steps: readonly Step[]): Promise<PtyResult> {
+  const driver = spawn('python3', [DRIVER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  drivers.add(driver);
+  let stdout = '';
+  let stderr = '';
+  driver.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const closed = new Promise<number | null>((done) => driver.once('close', done));
+  driver.stdin.end(JSON.stringify({ argv, env: ENV, steps }));
+  const code = await closed;
+  drivers.delete(driver);
+  let result: PtyResult;
+  try {
+    result = JSON.parse(stdout) as PtyResult;
+  } catch {
+    throw new Error(`the pty driver failed (exit ${code}) without a result; stderr:\n${stderr}`);
+  }
+  if (!result.ok) throw new Error(`on the terminal, ${result.error}\n--- whole transcript ---\n${result.transcript}`);
+  return result;
+}
+
+/** Types a command line into the shell, waits for `output` (a regex) if given, then for the next prompt. */
+function shell(line: string, output?: string, name?: string): Step[] {
+  return [{ send: `${line}\r` }, ...(output ? [{ expect: output, name }] : []), AT_PROMPT];
+}
+
+const quote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
+
+/** How many lines of the transcript match `pattern`. */
+const countLines = (transcript: string, pattern: RegExp): number => transcript.split('\n').filter((line) => pattern.test(line)).length;
+
+describe('gracie in the foreground of a terminal hands it to the child', () => {
+  it('an interactive shell under gracie has job control: $- has m, a background job can be brought back and ^C ends it', async () => {
+    const result = await onTerminal(
+      [...GRACIE_ARGV, '--', ...INTERACTIVE_BASH],
+      [
+        AT_PROMPT,
+        { fg_snapshot: 'shell' },
+        // The quotes split the markers so the echo of the typed line never matches, only the output does.
+        ...shell('echo "fla""gs=$-"', '^flags=(\\w*)$', 'flags'),
+        ...shell('sleep 30 &', '^\\[1\\] \\d+$'),
+        ...shell('jobs', '^\\[1\\]\\+\\s+(\\w+)\\s+sleep 30 &$', 'job'),
+        { send: 'fg\r' },
+        { expect: '^sleep 30$' },
+        // ^C only once the job really has the terminal, or it would go to the shell.
+        { fg_not: 'shell', within: 5000 },
+        { send: '\u0003' },
+        AT_PROMPT,
+        { fg_is: 'shell', within: 5000 },
+        ...shell('echo "fg-st""atus=$?"', '^fg-status=(\\d+)$', 'fgStatus'),
+        // Whatever `jobs` prints lies between the echo of the typed line and the marker.
+        ...shell('jobs; echo "jobs-do""ne"', '"jobs-do""ne"\\n((?:.*\\n)*?)jobs-done$', 'jobsAfter'),
+        { send: 'exit\r' },
+        { exit: 0, within: 10_000 },
+      ],
+    );
+    expect(result.transcript, 'bash found no job control on its terminal').not.toMatch(/no job control|cannot set terminal process group/);
+    expect(result.captures.flags, 'interactive bash under gracie should have the monitor flag (m) in $-').toEqual([expect.stringContaining('m')]);
+    expect(result.captures.job, '`jobs` after `sleep 30 &`').toEqual(['Running']);
+    expect(result.captures.fgStatus, '`fg` then ^C: the job should have died of SIGINT (128+2)').toEqual(['130']);
+    expect(result.captures.jobsAfter, '`jobs` once ^C ended the only job').toEqual(['']);
+  });
+
+  it('^C reaches the foreground child exactly once, and gracie never receives it', async () => {
+    // Prints each SIGINT, echoes each line it reads; `read` interrupted by the trap (status > 128) goes on.
+    const script = [
+      'trap "echo got-SIG""INT" INT',
+      'echo "child ready $$"',
+      'while :; do read -r line; rc=$?',
+      '  if [ $rc -eq 0 ]; then echo "line:$line"; elif [ $rc -le 128 ]; then break; fi',
+      'done',
+    ].join('\n');
+    const result = await onTerminal(
+      [...GRACIE_ARGV, '--', 'bash', '--norc', '--noprofile', '-c', script],
+      [
+        { expect: '^child ready \\d+$' },
+        { send: '\u0003' },
+        // On the line where the terminal echoed ^C.
+        { expect: 'got-SIGINT$' },
+        // Typed after the first SIGINT was handled: once the child echoes it, a second SIGINT (forwarded by a
+        // gracie that got one from the terminal too) would have been printed before it.
+        { send: 'mark\r' },
+        { expect: '^line:mark$' },
+        { send: '\u0004' },
+        { exit: 0, within: 10_000 },
+      ],
+    );
+    expect(countLines(result.transcript, /got-SIGINT$/), `SIGINTs the child saw; transcript:\n${result.transcript}`).toBe(1);
+    // gracie logs every stop request it receives ("received SIGINT, forwarded SIGINT"): it must see none.
+    expect(result.transcript, 'gracie itself received the terminal\'s SIGINT').not.toMatch(/received SIGINT/);
+  });
+
+  it('the child reads a line typed on the terminal', async () => {
+    const result = await onTerminal(
+      [...GRACIE_ARGV, '--', 'sh', '-c', 'echo "child ready $$"; read line; echo "read:$line"'],
+      [{ expect: '^child ready \\d+$' }, { send: 'hello\r' }, { expect: '^read:(.*)$', name: 'read' }, { exit: 0, within: 10_000 }],
+    );
+    expect(result.captures.read, 'what the child read from the terminal').toEqual(['hello']);
+  });
+});
+
+describe('gracie in the background, or without a terminal', () => {
+  // In e2e-pid1, the shell's process group is invisible from gracie's PID namespace (tcgetpgrp says 0), and so
+  // is gracie's own group (getpgrp says 0): the case where an id comparison alone cannot tell.
+  it('started in the background, gracie leaves the terminal to the shell and is not stopped', async () => {
+    const command = [...GRACIE_ARGV, '-v', '--', 'sleep', '30'].map(quote).join(' ');
+    const result = await onTerminal(INTERACTIVE_BASH, [
+      AT_PROMPT,
+      { fg_snapshot: 'shell' },
+      { send: `${command} &\r` },
+      // Logged after posix_spawn returned, so after any hand-off the child would have made before exec.
+      { expect: 'child started .*takeTerminal=(true|false)', name: 'takeTerminal' },
+      { fg_is: 'shell', within: 1000 },
+      // The shell still reads its terminal (a thief in the foreground would make its read fail or stop it).
+      ...shell('echo "ali""ve"', '^alive$'),
+      ...shell('jobs', '^\\[1\\]\\+\\s+(\\w+)\\s', 'job'),
+      { fg_is: 'shell', within: 1000 },
+    ]);
+    expect(result.captures.takeTerminal, 'gracie\'s decision in its "child started" log line').toEqual(['false']);
+    expect(result.captures.job, 'the background gracie job, as `jobs` shows it').toEqual(['Running']);
+    expect(result.transcript).not.toMatch(/Stopped/);
+  });
+
+  it('with stdin a pipe, gracie does not try to hand over a terminal', async () => {
+    const run = gracie(['-v', '--', 'sh', '-c', 'echo "child ready $$"'], { stdin: '' });
+    const ended = await run.exit();
+    expect(ended.code, run.describe()).toBe(0);
+    const started = run.logs().find((entry) => entry.msg === 'child started');
+    expect(started, `a "child started" debug line; saw:\n${run.describe()}`).toMatchObject({ takeTerminal: false });
+  });
+});
