@@ -205,6 +205,7 @@ async function main() {
   try {
     for (const s of sections) {
       const started = Date.now();
+      if (!process.stderr.isTTY) process.stderr.write(`bench: ${s}…\n`);
       let r;
       try {
         r = await SECTIONS[s](ctx);

@@ -114,17 +114,17 @@ export async function memory(ctx) {
       d.rssAnonVsFloor = ratio(d.rssAnonKb, fAnon);
       d.pssVsFloor = ratio(d.pssKb, fPss);
       data[key] = d;
-      rows.push([init.name, m.label, fmt(kbToMib(d.rssAnonKb), ' MiB'), fmt(kbToMib(d.pssKb), ' MiB'),
+      rows.push([init.name, m.label, fmt(kbToMib(d.rssAnonKb), ' MiB'), fmt(kbToMib(d.pssKb), ' MiB'), fmt(kbToMib(d.pssAnonKb), ' MiB'),
         fmt(kbToMib(d.rssKb), ' MiB'), fmt(d.threads), fmtRatio(d.rssAnonVsFloor), fmtRatio(d.pssVsFloor),
         d.error ? `FAILED: ${d.error}` : '']);
     }
   }
   return {
     key: 'memory', title: '2. Idle memory with a sleeping child',
-    markdown: table(['init', 'mode', 'RssAnon', 'PSS', 'VmRSS', 'threads', 'RssAnon vs floor', 'PSS vs floor', ''], rows),
+    markdown: table(['init', 'mode', 'RssAnon', 'PSS', 'PSS anon', 'VmRSS', 'threads', 'RssAnon vs floor', 'PSS vs floor', ''], rows),
     data,
     notes: [`\`INIT -- /bin/sleep 1000\`; sampled ${settleMs} ms after the sleep child exists; median of ${rounds} round(s).`,
-      'PSS splits shared pages among the processes mapping them: the Node inits share the node binary with the harness itself (the same for gracie and node-floor).'],
+      'PSS splits shared pages among the processes mapping them, so the file-backed part of a Node init\'s PSS shrinks when more `node` processes run on the machine (the harness is one): compare PSS within a run; PSS anon and RssAnon are the steady figures.'],
   };
 }
 
@@ -297,35 +297,47 @@ export async function idle(ctx) {
   try {
     for (const m of MODES) {
       for (const init of ctx.inits) {
-        runs.push({ init, m, l: await launch([...initArgv(init, m.pid1), '/bin/sleep', '1000'], { pid1: m.pid1 }) });
+        const l = await launch([...initArgv(init, m.pid1), '/bin/sleep', '1000'], { pid1: m.pid1 });
+        runs.push({ init, m, l, startedAt: Date.now(), active: [] });
       }
     }
     for (const r of runs) {
       try { await waitForChild(r.l, 'sleep'); } catch (e) { r.error = e.message; }
     }
     await sleep(settleMs);
-    for (const r of runs) r.before = r.error ? null : readCpu(r.l.initPid);
-    await sleep(windowMs);
-    for (const r of runs) r.after = r.error ? null : readCpu(r.l.initPid);
+    for (const r of runs) r.before = r.prev = r.error ? null : readCpu(r.l.initPid);
+    // one look a second, to tell a one-off wake-up (a late GC) from a periodic one (a timer)
+    for (let t = 0; t < windowMs; t += 1000) {
+      await sleep(Math.min(1000, windowMs - t));
+      for (const r of runs) {
+        if (!r.prev) continue;
+        const now = readCpu(r.l.initPid);
+        if (now && now.ctx > r.prev.ctx) r.active.push(Math.round((Date.now() - r.startedAt) / 1000));
+        r.after = r.prev = now;
+      }
+    }
   } finally {
     await Promise.all(runs.map((r) => stop(r.l)));
   }
   const data = {};
-  const rows = runs.map(({ init, m, before, after, error }) => {
+  const rows = runs.map(({ init, m, before, after, error, active }) => {
     const d = before && after ? {
       mode: m.key, windowMs, cpuMs: after.cpuMs - before.cpuMs,
       tickMs: after.tickMs - before.tickMs, voluntary: after.vol - before.vol, nonvoluntary: after.nonvol - before.nonvol,
-      ctx: after.ctx - before.ctx, threads: after.threads,
+      ctx: after.ctx - before.ctx, threads: after.threads, activeSeconds: active,
     } : { mode: m.key, error: error ?? 'init gone' };
     data[`${init.name}|${m.key}`] = d;
+    const when = !d.activeSeconds ? '—' : d.activeSeconds.length === 0 ? 'never'
+      : d.activeSeconds.length >= windowMs / 1000 - 1 ? 'every second'
+        : d.activeSeconds.length > 6 ? `${d.activeSeconds.length} of ${windowMs / 1000} s` : `${d.activeSeconds.join(', ')} s`;
     return [init.name, m.label, fmt(d.cpuMs, ' ms'), fmt(d.tickMs, ' ms'), d.ctx ?? '—',
-      d.ctx == null ? '—' : fmt(d.ctx / (windowMs / 1000), '/s'), d.threads ?? '—', d.error ? `FAILED: ${d.error}` : ''];
+      d.ctx == null ? '—' : fmt(d.ctx / (windowMs / 1000), '/s'), when, d.threads ?? '—', d.error ? `FAILED: ${d.error}` : ''];
   });
   return {
     key: 'idle', title: `5. Idle cost over ${windowMs / 1000} s (init process alone, all threads)`,
-    markdown: table(['init', 'mode', 'CPU (schedstat)', 'utime+stime', 'context switches', 'wake-ups', 'threads', ''], rows),
+    markdown: table(['init', 'mode', 'CPU (schedstat)', 'utime+stime', 'context switches', 'per second', 'awake in second (after start)', 'threads', ''], rows),
     data,
-    notes: [`All inits idle side by side (\`INIT -- /bin/sleep 1000\`), measured over the same window after ${settleMs} ms of settling. CPU from /proc/PID/task/*/schedstat (ns), utime+stime from /proc/PID/stat (clock ticks); context switches = voluntary + nonvoluntary summed over /proc/PID/task/*/status.`],
+    notes: [`All inits idle side by side (\`INIT -- /bin/sleep 1000\`), measured over the same window, from ${settleMs / 1000} s to ${(settleMs + windowMs) / 1000} s after start. CPU from /proc/PID/task/*/schedstat (ns), utime+stime from /proc/PID/stat (clock ticks); context switches = voluntary + nonvoluntary summed over /proc/PID/task/*/status. "Awake" lists the seconds (counted from the init's start) in which it switched at all: a periodic timer shows as every second, a one-off (V8's memory reducer runs a GC about 8 s after a start-up that allocated enough to collect) as one or two.`],
   };
 }
 

@@ -7,6 +7,7 @@ type Koffi = typeof import('koffi');
 type Fn = (...args: unknown[]) => number;
 
 const WNOHANG = 1;
+const WUNTRACED = 2;
 const POSIX_SPAWN_SETPGROUP = 0x02;
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -24,7 +25,12 @@ const SIGSET_SIZE = 256;
 export type WaitStatus = { code: number; signal: null } | { code: null; signal: number };
 
 /** One reaped child, or what is left when nothing was reaped. */
-export type Reaped = { pid: number; status: WaitStatus } | 'none-exited' | 'no-children';
+export type Reaped =
+  | { pid: number; status: WaitStatus }
+  /** the child stopped (job control); it is still alive */
+  | { pid: number; stoppedBy: number }
+  | 'none-exited'
+  | 'no-children';
 
 /** A libc call that failed, with the errno name (ENOENT, EACCES, ...) as `code`. */
 export class LibcError extends Error {
@@ -39,7 +45,7 @@ export class LibcError extends Error {
 export interface Libc {
   /** posix_spawnp in a new process group, signals at default and unmasked; returns the pid. */
   spawn(command: readonly string[], env: readonly string[], takeTerminal: boolean): number;
-  /** waitpid(-1, WNOHANG) once. */
+  /** waitpid(-1, WNOHANG | WUNTRACED) once. */
   reapOne(): Reaped;
   setChildSubreaper(): void;
   /** Arms the parent-death signal; false when the parent was already gone (the kernel will not send it). */
@@ -53,6 +59,8 @@ export interface Libc {
   writeToTerminal(write: () => void): void;
   /** True when fd is a terminal whose foreground process group is gracie's own. */
   ownsForeground(fd: number): boolean;
+  /** Gives the terminal on fd to a process group; gracie must own its foreground. */
+  giveTerminal(fd: number, pgid: number): void;
 }
 
 /** Loads libc through koffi; returns the reason instead when it cannot (unsupported platform, no binary). */
@@ -181,7 +189,9 @@ function bindLibc(koffi: Koffi): Libc {
     },
     reapOne() {
       for (;;) {
-        const pid = c.waitpid(-1, status, WNOHANG);
+        const pid = c.waitpid(-1, status, WNOHANG | WUNTRACED);
+        // WIFSTOPPED: low byte 0x7f, the stop signal in the next byte.
+        if (pid > 0 && (status[0] & 0xff) === 0x7f) return { pid, stoppedBy: (status[0] >> 8) & 0xff };
         if (pid > 0) return { pid, status: decodeWaitStatus(status[0]) };
         if (pid === 0) return 'none-exited';
         const errno = errnoName();
@@ -198,9 +208,12 @@ function bindLibc(koffi: Koffi): Libc {
     },
     disableCoreDumps: () => prctl(PR_SET_DUMPABLE, 0),
     writeToTerminal: (write) => withSignalBlocked(SIGTTOU, write),
+    giveTerminal,
     ownsForeground(fd) {
       const foreground = c.tcgetpgrp(fd);
-      return foreground !== -1 && foreground === c.getpgrp();
+      // 0 means "a group outside gracie's PID namespace": `unshare --pid --fork gracie &` started in the
+      // background sees 0 for both the terminal's group and its own. Unknown is not ours: never steal.
+      return foreground > 0 && foreground === c.getpgrp();
     },
   };
 }

@@ -11,7 +11,7 @@ import { createLogger, stderrSink, type Logger } from './log';
 import { loadLibc, type Libc } from './libc';
 import { listChildren, Reaper } from './reaper';
 import { deliverSignalsTo } from './signal-inbox';
-import { signalName } from './signals';
+import { SIGCONT, signalName, SUSPEND_REQUESTS } from './signals';
 import { Supervisor } from './supervisor';
 
 const writeOut = (text: string): void => {
@@ -65,6 +65,8 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   // As PID 1 or subreaper, every process the child leaves behind becomes gracie's child: reaping tells when
   // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
   const adoptsOrphans = libcOk !== null && (isPid1 || config.subreaper);
+  // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
+  const interactive = libcOk !== null && isatty(0);
 
   let childPid = 0;
   let finish: (end: ChildEnd) => void = () => {};
@@ -90,6 +92,13 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   const reaper = libcOk
     ? new Reaper(libcOk, log, config.warnOnReap, {
         mainExited: (end) => supervisor.onChildExit(end),
+        mainStopped: (signal) => {
+          // Job control: the child stopped for the terminal (^Z, or reading it from the background). Stop
+          // gracie too, so the shell running gracie sees the job stopped and takes its terminal back.
+          if (!interactive || isPid1 || !SUSPEND_REQUESTS.has(signal)) return;
+          log.debug({ signal: signalName(signal) }, 'child stopped for the terminal: stopping gracie too');
+          process.kill(process.pid, 'SIGSTOP');
+        },
         orphanReaped: () => supervisor.onOrphanReaped(),
         nothingLeft: () => supervisor.onLeftoversGone(),
       })
@@ -99,7 +108,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   if (libcOk && reaper) {
     reaper.listen();
     // The terminal goes to the child only when gracie has it: started in the background, it steals nothing.
-    const takeTerminal = isatty(0) && libcOk.ownsForeground(0);
+    const takeTerminal = interactive && libcOk.ownsForeground(0);
     childPid = spawnWithLibc(libcOk, config.command, childEnv, takeTerminal);
     log.debug({ pid: childPid, command: config.command, isPid1, takeTerminal }, 'child started');
     reaper.watchMain(childPid);
@@ -112,7 +121,17 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   keepRunningOnErrors(log);
   // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
   process.chdir('/');
-  deliverSignalsTo((signal) => supervisor.onSignal(signal));
+  deliverSignalsTo((signal) => {
+    if (signal === SIGCONT && interactive && libcOk?.ownsForeground(0)) {
+      // Resumed by `fg`: the shell gave the terminal to gracie's group. Pass it on, then continue the child's
+      // whole group, as a shell does: ^Z stopped every process in it, not just the child.
+      tryOrLog(log, 'hand the terminal back to the child', () => libcOk.giveTerminal(0, childPid));
+      sendSignal('group', childPid, isPid1, SIGCONT, () => []);
+      log.debug({}, 'resumed in the foreground: gave the terminal back and continued the child');
+      return;
+    }
+    supervisor.onSignal(signal);
+  });
   if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
   const end = await ended;
   clearInterval(keepAlive);

@@ -8,6 +8,8 @@ import { signalName } from './signals';
 
 export interface ReaperEvents {
   mainExited(end: ChildEnd): void;
+  /** The main child stopped on a signal (job control: SIGTSTP, SIGTTIN, SIGTTOU, SIGSTOP). */
+  mainStopped(signal: number): void;
   /** Once per sweep that reaped orphans. */
   orphanReaped(): void;
   /** While draining: the last process left behind has been reaped. */
@@ -52,6 +54,10 @@ export class Reaper {
       if (reaped === 'none-exited' || reaped === 'no-children') {
         this.childrenLeft = reaped === 'none-exited';
         break;
+      }
+      if ('stoppedBy' in reaped) {
+        if (reaped.pid === this.mainPid) this.events.mainStopped(reaped.stoppedBy);
+        continue;
       }
       if (reaped.pid === this.mainPid) {
         mainEnd = reaped.status;
