@@ -109,15 +109,20 @@ function meta(opts, tools, inits, gracieProblem) {
   const dpkg = (p) => capture('dpkg-query', ['-W', '-f=${Version}', p], { both: false }) || null;
   let gracieVersion = null;
   if (!gracieProblem) gracieVersion = capture(process.execPath, [opts.gracie, '--version'], { both: false });
-  let commit = null;
-  try { commit = capture('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { both: false }); } catch { /* none */ }
+  // read-only git look-ups: which commit, and whether src/ has uncommitted changes (the bundle may hold them)
+  const commit = capture('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { both: false });
+  const dirty = capture('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'bin'], { both: false });
+  const dist = join(dirname(opts.gracie), '..', 'dist', 'gracie.js');
+  let distBuilt = null;
+  try { distBuilt = statSync(dist).mtime.toISOString(); } catch { /* no bundle beside the bin */ }
   return {
     date: new Date().toISOString(),
     uname: capture('uname', ['-a']),
     cpu: cpuModel, cores: cpus().length, loadavgAtStart: loadavg(),
     node: process.version,
     quick: opts.quick, sections: opts.sections, inits: inits.map((i) => i.name),
-    gracie: { bin: opts.gracie, version: gracieVersion, commit: /^[0-9a-f]+$/.test(commit ?? '') ? commit : null, problem: gracieProblem },
+    gracie: { bin: opts.gracie, version: gracieVersion, commit: /^[0-9a-f]+$/.test(commit ?? '') ? commit : null,
+      uncommittedSrc: Boolean(dirty), distBuilt, problem: gracieProblem },
     versions: {
       tini: tools.tini ? capture(tools.tini, ['--version']) : null, 'tini (deb)': dpkg('tini'),
       'dumb-init': tools['dumb-init'] ? capture(tools['dumb-init'], ['--version']) : null, 'dumb-init (deb)': dpkg('dumb-init'),
@@ -134,7 +139,8 @@ function header(m) {
     `- date: ${m.date}${m.quick ? ' (**--quick**: few iterations, smoke test only)' : ''}`,
     `- machine: ${m.uname}`,
     `- CPU: ${m.cpu} × ${m.cores}; load average at start ${m.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}`,
-    `- node ${m.node}; gracie ${m.gracie.version ?? '(absent)'}${m.gracie.commit ? ` @ ${m.gracie.commit}` : ''}; ` +
+    `- node ${m.node}; gracie ${m.gracie.version ?? '(absent)'}${m.gracie.commit ? ` @ ${m.gracie.commit}` : ''}` +
+      `${m.gracie.uncommittedSrc ? ' (+ uncommitted src/)' : ''}${m.gracie.distBuilt ? `, bundle built ${m.gracie.distBuilt}` : ''}; ` +
       `tini ${m.versions['tini (deb)'] ?? '?'}, dumb-init ${m.versions['dumb-init (deb)'] ?? '?'}, catatonit ${m.versions['catatonit (deb)'] ?? '?'}, ${m.versions.hyperfine ?? ''}`,
   ].join('\n');
 }

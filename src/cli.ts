@@ -1,5 +1,5 @@
 // The command line: flag spellings, help text and commander's quirks. Values are validated in config.ts.
-import { Command, CommanderError } from 'commander';
+import type { Command, CommanderError } from 'commander';
 import type { CliValues } from './config';
 import { UsageError } from './errors';
 
@@ -35,8 +35,11 @@ gracie ends itself with that signal); 2 usage error; 126 not executable; 127 not
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 const count = (_: string, previous: number): number => previous + 1;
 
+/** commander, required on first use: the common `gracie -- cmd` never loads it (see parseCommandLine). */
+const commander = (): typeof import('commander') => require('commander') as typeof import('commander');
+
 function buildProgram(write: (text: string) => void): Command {
-  return new Command('gracie')
+  return new (commander().Command)('gracie')
     .usage('[options] [--] <command> [args...]')
     .description('A PID-1 init for containers: forwards signals, stops the app gracefully, reaps zombies.')
     .argument('<command...>', 'the program to run, and its arguments')
@@ -64,11 +67,17 @@ function buildProgram(write: (text: string) => void): Command {
 
 /** Parses gracie's own arguments (argv without node and script). Throws UsageError on bad input. */
 export function parseCommandLine(args: readonly string[], write: (text: string) => void): CliResult {
+  const command = commandWithoutOptions(args);
+  return command ? { kind: 'run', values: NO_OPTIONS, command } : parseWithCommander(args, write);
+}
+
+/** The full parser, for every command line with options (and, in unit tests, to check the fast path). */
+export function parseWithCommander(args: readonly string[], write: (text: string) => void): CliResult {
   const program = buildProgram(write);
   try {
     program.parse([...args], { from: 'user' });
   } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
+    if (!(error instanceof commander().CommanderError)) throw error;
     if (error.exitCode === 0) return { kind: 'done' };
     throw new UsageError(describeCommanderError(error));
   }
@@ -88,6 +97,19 @@ export function parseCommandLine(args: readonly string[], write: (text: string) 
     warnOnReap: opts.warnOnReap === true,
   };
   return { kind: 'run', values, command: program.args };
+}
+
+/** What commander returns when no option is given. */
+const NO_OPTIONS: CliValues = Object.freeze({ rewrite: [], successExit: [], verbose: 0, quiet: 0, warnOnReap: false });
+
+/**
+ * The command when no option comes before it (`gracie -- cmd ...`, `gracie cmd ...`: the usual ENTRYPOINT, with
+ * settings from GRACIE_* variables), else null. Start-up is paid by every container: this path skips loading
+ * commander. Unit tests check that commander parses these argument lists to the same result.
+ */
+function commandWithoutOptions(args: readonly string[]): string[] | null {
+  if (args[0] === '--') return args.length > 1 ? args.slice(1) : null;
+  return args.length > 0 && !args[0].startsWith('-') ? [...args] : null;
 }
 
 /** One line naming what was wrong, in gracie's voice rather than commander's. */

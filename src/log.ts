@@ -1,9 +1,20 @@
 // Logging: pino, synchronous, to stderr only (stdout belongs to the child).
 import { writeSync } from 'node:fs';
-import pino, { type Logger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import type { LogFormat, LogLevel } from './config';
 
-export type { Logger };
+type Method = (fields: object, message: string) => void;
+
+/** gracie's logger: pino's calling convention, log.info({ pid, signal }, 'message'). */
+export interface Logger {
+  trace: Method;
+  debug: Method;
+  info: Method;
+  warn: Method;
+  error: Method;
+}
+
+const LEVEL_VALUE: Readonly<Record<Exclude<LogLevel, 'silent'>, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };
 
 /** Where log lines go: one call per complete line. */
 export interface LogSink {
@@ -48,9 +59,27 @@ export function formatPretty(jsonLine: string): string {
   return `${time} ${label} gracie: ${entry.msg as string}${extras.length ? `  ${extras.join(' ')}` : ''}\n`;
 }
 
-/** A pino logger writing JSON or pretty lines to `sink` (stderr by default). */
+/**
+ * A logger writing JSON or pretty lines to `sink` (stderr by default). pino is loaded on the first line that
+ * passes the level: the happy path logs nothing, and every container would otherwise pay pino's start-up.
+ */
 export function createLogger(level: LogLevel, format: LogFormat, sink: LogSink = stderrSink): Logger {
+  const threshold = level === 'silent' ? Infinity : LEVEL_VALUE[level];
+  let pino: PinoLogger | null = null;
+  const method =
+    (name: keyof typeof LEVEL_VALUE): Method =>
+    (fields, message) => {
+      if (LEVEL_VALUE[name] < threshold) return;
+      pino ??= createPino(level, format, sink);
+      pino[name](fields, message);
+    };
+  return { trace: method('trace'), debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
+}
+
+function createPino(level: LogLevel, format: LogFormat, sink: LogSink): PinoLogger {
+  // A require here, not an import: esbuild then evaluates pino only when this runs.
+  const pino = require('pino') as typeof import('pino');
   const destination = format === 'pretty' ? { write: (line: string) => sink.write(formatPretty(line)) } : sink;
   // base drops pino's default pid and hostname: the container already says both.
-  return pino({ level, base: { name: 'gracie' } }, destination);
+  return pino.pino({ level, base: { name: 'gracie' } }, destination);
 }

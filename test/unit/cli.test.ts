@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, VERSION, type CliResult } from '../../src/cli';
+import { parseCommandLine, parseWithCommander, VERSION, type CliResult } from '../../src/cli';
 import type { CliValues } from '../../src/config';
 import { UsageError } from '../../src/errors';
 
@@ -279,5 +279,18 @@ describe('commander suggestions stay on one line', () => {
   it('help shows no "(default: [])" for the repeatable options', () => {
     const { written } = parse(['--help']);
     expect(written.join('')).not.toContain('(default: [])');
+  });
+});
+
+describe('the fast path without commander', () => {
+  it.each([
+    [['--', 'nginx', '-g', 'daemon off;']],
+    [['nginx', '-g', 'daemon off;']],
+    [['--', '-weird-command', '--', 'x']],
+    [['sh', '-c', 'exit 3', '--stop-timeout', '5']],
+    [['--', '']],
+  ])('%j parses exactly as commander parses it', (args) => {
+    const write = (): void => {};
+    expect(parseCommandLine(args, write)).toEqual(parseWithCommander(args, write));
   });
 });

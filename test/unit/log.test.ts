@@ -62,22 +62,29 @@ describe('createLogger, json', () => {
     ['silent', []],
   ])('at level %s writes only %j', (level, expected) => {
     const { logger, writes } = capture(level, 'json');
-    logger.trace('trace');
-    logger.debug('debug');
-    logger.info('info');
-    logger.warn('warn');
-    logger.error('error');
+    logger.trace({}, 'trace');
+    logger.debug({}, 'debug');
+    logger.info({}, 'info');
+    logger.warn({}, 'warn');
+    logger.error({}, 'error');
     expect(parseLines(writes).map((line) => line.msg)).toEqual(expected);
-    expect(logger.level).toBe(level);
+  });
+
+  it('does not load pino until a line passes the level', () => {
+    const { logger, writes } = capture('warn', 'json');
+    logger.info({}, 'below the level');
+    expect(writes).toEqual([]);
+    logger.warn({}, 'now');
+    expect(parseLines(writes).map((line) => line.msg)).toEqual(['now']);
   });
 
   it('uses pino level numbers', () => {
     const { logger, writes } = capture('trace', 'json');
-    logger.trace('t');
-    logger.debug('d');
-    logger.info('i');
-    logger.warn('w');
-    logger.error('e');
+    logger.trace({}, 't');
+    logger.debug({}, 'd');
+    logger.info({}, 'i');
+    logger.warn({}, 'w');
+    logger.error({}, 'e');
     expect(parseLines(writes).map((line) => line.level)).toEqual([10, 20, 30, 40, 50]);
   });
 });
@@ -86,7 +93,7 @@ describe('createLogger, pretty', () => {
   it('writes one readable line per call', () => {
     const { logger, writes } = capture('info', 'pretty');
     logger.info({ signal: 'SIGTERM', forwardAs: 'SIGQUIT' }, 'received SIGTERM, forwarded SIGQUIT');
-    logger.debug('hidden');
+    logger.debug({}, 'hidden');
     expect(writes).toEqual(['12:00:01.234 INFO  gracie: received SIGTERM, forwarded SIGQUIT  signal=SIGTERM forwardAs=SIGQUIT\n']);
   });
 });
