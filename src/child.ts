@@ -1,6 +1,6 @@
 // Effects on the main child: spawn it, signal it. The "never kill(-1) unless PID 1" rule lives here only.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { fstatSync, readdirSync, readFileSync } from 'node:fs';
 import type { Env } from './config';
 import { SpawnError } from './errors';
 import { NOT_FOUND, spawnErrorExitCode, type ChildEnd } from './exit-status';
@@ -10,12 +10,30 @@ import { LibcError, type Libc } from './libc';
 
 /** Where the bin launcher parks NODE_OPTIONS so it acts on the app, not on gracie's own Node. */
 export const SAVED_NODE_OPTIONS = '_GRACIE_NODE_OPTIONS';
+/** Where the bin launcher lists the descriptors 3-15 gracie inherited (Node marks them close-on-exec). */
+export const INHERITED_FDS = '_GRACIE_FDS';
 
 /** The child's environment: gracie's own, with NODE_OPTIONS handed back exactly as the user set it. */
 export function childEnvironment(env: Env): Env {
-  if (!(SAVED_NODE_OPTIONS in env)) return env;
-  const { [SAVED_NODE_OPTIONS]: saved, ...rest } = env;
-  return { ...rest, NODE_OPTIONS: saved };
+  if (!(SAVED_NODE_OPTIONS in env) && !(INHERITED_FDS in env)) return env;
+  const { [SAVED_NODE_OPTIONS]: saved, [INHERITED_FDS]: _fds, ...rest } = env;
+  return SAVED_NODE_OPTIONS in env ? { ...rest, NODE_OPTIONS: saved } : rest;
+}
+
+/** Descriptors gracie inherited that the child must inherit too: listed by the launcher and still open. */
+export function inheritedDescriptors(env: Env): number[] {
+  return (env[INHERITED_FDS] ?? '')
+    .split(' ')
+    .filter((word) => /^\d+$/.test(word))
+    .map(Number)
+    .filter((fd) => {
+      try {
+        fstatSync(fd);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Environment as posix_spawn wants it: "NAME=value" strings. */
@@ -31,9 +49,9 @@ export function environmentStrings(env: Env): string[] {
  * its own foreground process group. The child gets its own process group, gracie's stdio, environment and
  * working directory, default signal dispositions and an empty mask.
  */
-export function spawnWithLibc(libc: Libc, command: readonly string[], env: Env, takeTerminal: boolean): number {
+export function spawnWithLibc(libc: Libc, command: readonly string[], env: Env, keepFds: readonly number[], takeTerminal: boolean): number {
   try {
-    return libc.spawn(command, environmentStrings(env), takeTerminal);
+    return libc.spawn(command, environmentStrings(env), keepFds, takeTerminal);
   } catch (error) {
     if (error instanceof LibcError && error.syscall === 'posix_spawnp') throw toSpawnError(command[0], error);
     throw error;

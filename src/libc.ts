@@ -44,7 +44,7 @@ export class LibcError extends Error {
 
 export interface Libc {
   /** posix_spawnp in a new process group, signals at default and unmasked; returns the pid. */
-  spawn(command: readonly string[], env: readonly string[], takeTerminal: boolean): number;
+  spawn(command: readonly string[], env: readonly string[], keepFds: readonly number[], takeTerminal: boolean): number;
   /** waitpid(-1, WNOHANG | WUNTRACED) once. */
   reapOne(): Reaped;
   setChildSubreaper(): void;
@@ -152,7 +152,7 @@ function bindLibc(koffi: Koffi): Libc {
   };
 
   return {
-    spawn(command, env, takeTerminal) {
+    spawn(command, env, keepFds, takeTerminal) {
       const attr = koffi.alloc('uint8_t', ATTR_SIZE);
       const fa = koffi.alloc('uint8_t', FILE_ACTIONS_SIZE);
       const set = koffi.alloc('uint8_t', SIGSET_SIZE);
@@ -167,8 +167,9 @@ function bindLibc(koffi: Koffi): Libc {
         check('posix_spawnattr_setsigmask', c.attrSetSigMask(attr, set));
         check('posix_spawnattr_setpgroup', c.attrSetPgroup(attr, 0));
         check('posix_spawnattr_setflags', c.attrSetFlags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
-        // Node marks fds 0-2 close-on-exec; dup2(fd, fd) in the child clears the flag there only.
-        for (const fd of [0, 1, 2]) check('posix_spawn_file_actions_adddup2', c.faDup2(fa, fd, fd));
+        // Node marks the descriptors it inherited close-on-exec (0-15, see bin/gracie.js); dup2(fd, fd) in the
+        // child clears the flag there only.
+        for (const fd of [0, 1, 2, ...keepFds]) check('posix_spawn_file_actions_adddup2', c.faDup2(fa, fd, fd));
         if (takeTerminal && c.faTcsetpgrp) check('posix_spawn_file_actions_addtcsetpgrp_np', c.faTcsetpgrp(fa, 0));
         const pid = new Int32Array(1);
         check('posix_spawnp', c.posix_spawnp(pid, command[0], fa, attr, [...command, null], [...env, null]));

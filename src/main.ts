@@ -2,7 +2,7 @@
 // the exit path. Setup may fail (exit 2, 126, 127, 1); once the child runs, errors are logged, never fatal.
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { childEnvironment, groupAlive, sendSignal, spawnWithLibc, spawnWithLibuv } from './child';
+import { childEnvironment, groupAlive, inheritedDescriptors, sendSignal, spawnWithLibc, spawnWithLibuv } from './child';
 import { parseCommandLine } from './cli';
 import { resolveConfig, type Config, type Env } from './config';
 import { GracieError, UsageError } from './errors';
@@ -109,7 +109,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
     reaper.listen();
     // The terminal goes to the child only when gracie has it: started in the background, it steals nothing.
     const takeTerminal = interactive && libcOk.ownsForeground(0);
-    childPid = spawnWithLibc(libcOk, config.command, childEnv, takeTerminal);
+    childPid = spawnWithLibc(libcOk, config.command, childEnv, inheritedDescriptors(env), takeTerminal);
     log.debug({ pid: childPid, command: config.command, isPid1, takeTerminal }, 'child started');
     reaper.watchMain(childPid);
   } else {

@@ -28,6 +28,8 @@ export interface RunOptions {
   stdin?: string;
   /** run `node bin/gracie.js` instead of executing bin/gracie.js through its shebang */
   viaNode?: boolean;
+  /** open this many extra pipes for gracie, as fds 3, 4, ... (socket activation, a pipe to a sidecar) */
+  extraFds?: number;
 }
 
 const running = new Set<GracieRun>();
@@ -59,7 +61,8 @@ export class GracieRun {
     const gracie = options.viaNode ? [process.execPath, GRACIE] : [GRACIE];
     const argv = AS_PID1 ? ['unshare', '--pid', '--fork', '--mount-proc', ...gracie, ...args] : [...gracie, ...args];
     const env = { ...process.env, GRACIE_E2E_PID1: undefined, ...options.env };
-    this.proc = spawn(argv[0], argv.slice(1), { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdio: Array<'pipe'> = Array(3 + (options.extraFds ?? 0)).fill('pipe');
+    this.proc = spawn(argv[0], argv.slice(1), { env, cwd: options.cwd, stdio });
     this.proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     if (options.stdin !== undefined) this.proc.stdin?.end(options.stdin);

@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AS_PID1, endedBySignal, gracie, SIGNALS_FIXTURE } from './helpers';
 
@@ -135,6 +136,21 @@ describe('what the child gets', () => {
     expect(ended).toMatchObject({ code: 0, stdout: `${nodeOptions}|unset` });
     const empty = await gracie(['--', 'sh', '-c', 'printf "%s" "${NODE_OPTIONS-unset}"'], { env: { NODE_OPTIONS: '' } }).exit();
     expect(empty.stdout).toBe('');
+  });
+
+  it('descriptors gracie inherited reach the child, and none of its own', async () => {
+    // The shell lists its descriptors with a glob (whose own directory handle shows up too): the same list
+    // with and without gracie in between, with two extra pipes as fds 3 and 4.
+    const listFds = ['sh', '-c', 'cd /proc/$$/fd && echo *'];
+    const baseline = spawnSync(listFds[0], listFds.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], encoding: 'utf8' });
+    expect(baseline.stdout.split(' ')).toEqual(expect.arrayContaining(['3', '4']));
+    const ended = await gracie(['--', ...listFds], { extraFds: 2 }).exit();
+    expect(ended).toMatchObject({ code: 0, stdout: baseline.stdout });
+    // `node bin/gracie.js` has no launcher to note them: Node marked 3-15 close-on-exec before gracie ran.
+    const direct = await gracie(['--', ...listFds], { extraFds: 2, viaNode: true }).exit();
+    // Both pipes are gone; the glob's own handle takes the lowest free number, 3.
+    expect(direct.stdout.trim().split(' ')).not.toContain('4');
+    expect(direct.stdout.trim().split(' ').length).toBe(baseline.stdout.trim().split(' ').length - 2);
   });
 
   it("the child keeps gracie's working directory while gracie moves to / and pins nothing", async () => {
