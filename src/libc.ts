@@ -14,6 +14,7 @@ const POSIX_SPAWN_SETSIGMASK = 0x08;
 const PR_SET_PDEATHSIG = 1;
 const PR_SET_DUMPABLE = 4;
 const PR_SET_CHILD_SUBREAPER = 36;
+const SIGTTIN = 21;
 const SIGTTOU = 22;
 // Opaque libc objects, allocated generously: posix_spawnattr_t is 336 bytes, posix_spawn_file_actions_t 80
 // and sigset_t 128 on glibc and musl alike.
@@ -113,6 +114,7 @@ function bindLibc(koffi: Koffi): Libc {
     getppid: fn('int getppid()'),
     getpgrp: fn('int getpgrp()'),
     tcgetpgrp: fn('int tcgetpgrp(int fd)'),
+    read: fn('long read(int fd, void *buf, size_t count)'),
     tcsetpgrp: fn('int tcsetpgrp(int fd, int pgrp)'),
   };
   const errnoName = (): string => errnoNameOf(koffi.errno());
@@ -212,9 +214,17 @@ function bindLibc(koffi: Koffi): Libc {
     giveTerminal,
     ownsForeground(fd) {
       const foreground = c.tcgetpgrp(fd);
-      // 0 means "a group outside gracie's PID namespace": `unshare --pid --fork gracie &` started in the
-      // background sees 0 for both the terminal's group and its own. Unknown is not ours: never steal.
-      return foreground > 0 && foreground === c.getpgrp();
+      // -1: not a terminal, or not gracie's controlling terminal.
+      if (foreground === -1) return false;
+      if (foreground > 0) return foreground === c.getpgrp();
+      // 0: the terminal's foreground group lies outside gracie's PID namespace (`unshare --pid --fork gracie`
+      // run from a shell), and so does gracie's own group (getpgrp() is 0 too), in the foreground as in the
+      // background: the ids cannot tell. The kernel's job-control check can: with SIGTTIN blocked, a read of
+      // 0 bytes fails with EIO exactly when the caller's group is not the terminal's foreground group, and
+      // returns 0, consuming nothing, when it is.
+      let result = -1;
+      withSignalBlocked(SIGTTIN, () => (result = c.read(fd, Buffer.alloc(1), 0)));
+      return result === 0;
     },
   };
 }

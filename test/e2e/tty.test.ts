@@ -1,17 +1,28 @@
 // The terminal hand-off, on a real pseudo-terminal. test/fixtures/pty-driver.py runs a command as the leader
 // of a new session on a fresh pty (as a terminal emulator or `ssh -t` does), types into it and waits for
 // expected output, each wait with a deadline, and reads the terminal's foreground process group from the
-// master side. Every test runs in both projects: in e2e-pid1, gracie is PID 1 of a fresh PID namespace
-// (`unshare --pid --fork --mount-proc`, as in the other suites) while the terminal's session, and in test 4 the
-// shell, stay outside it: gracie then sees every process group it has not created itself as 0.
+// master side (host pids). Every test runs in both projects. In e2e-pid1, gracie is PID 1 of a fresh PID
+// namespace: the foreground tests run it in two layouts (see LAYOUTS), the tests that start it from an
+// interactive shell under `unshare`, as the other suites do.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AS_PID1, FIXTURES, GRACIE, gracie } from './helpers';
+import { AS_PID1, FIXTURES, GRACIE } from './helpers';
 
 const DRIVER = resolve(FIXTURES, 'pty-driver.py');
-/** gracie as the tests start it: directly, or as PID 1 of a new PID namespace. */
-const GRACIE_ARGV = AS_PID1 ? ['unshare', '--pid', '--fork', '--mount-proc', GRACIE] : [GRACIE];
+const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc'];
+/** gracie as the tests start it from a shell: directly, or as PID 1 of a new PID namespace (as the other suites do). */
+const GRACIE_ARGV = AS_PID1 ? [...UNSHARE, GRACIE] : [GRACIE];
+/** The ways gracie gets the terminal in the foreground tests. */
+const LAYOUTS: Array<{ layout: string; argv: string[] }> = AS_PID1
+  ? [
+      // `unshare` run from a shell: the terminal's session and its foreground group lie outside gracie's PID
+      // namespace, so tcgetpgrp() and getpgrp() both say 0 to gracie, in the foreground as in the background.
+      { layout: 'PID 1 under unshare run from a shell', argv: GRACIE_ARGV },
+      // `docker run -it`: PID 1 leads the session that has the terminal (setsid --ctty takes it over).
+      { layout: 'PID 1 leading the session, as under docker run -it', argv: [...UNSHARE, 'setsid', '--ctty', GRACIE] },
+    ]
+  : [{ layout: 'run from a shell', argv: GRACIE_ARGV }];
 const PROMPT = 'PROMPT> ';
 const AT_PROMPT = { expect: 'PROMPT> ' };
 /** An interactive bash with a known prompt and no startup files; TERM=dumb keeps escape sequences out. */
@@ -35,15 +46,16 @@ interface PtyResult {
   exit: { code: number | null; signal: number | null } | null;
 }
 
-const drivers = new Set<ChildProcess>();
+/** Running drivers, each with the promise of its end. */
+const drivers = new Map<ChildProcess, Promise<unknown>>();
 
 afterEach(async () => {
-  // The driver SIGKILLs the whole pty session on SIGTERM; SIGKILL it too if it does not end within 5s.
+  // The driver SIGKILLs every process of its pty on SIGTERM; SIGKILL it too if it does not end within 5s.
   await Promise.all(
-    [...drivers].map(async (driver) => {
+    [...drivers].map(async ([driver, closed]) => {
       driver.kill('SIGTERM');
       const timer = setTimeout(() => driver.kill('SIGKILL'), 5000);
-      await new Promise((done) => driver.once('close', done));
+      await closed;
       clearTimeout(timer);
     }),
   );
@@ -52,12 +64,18 @@ afterEach(async () => {
 /** Runs `argv` on a fresh pty through the steps; resolves with what happened, fails with the driver's message. */
 async function onTerminal(argv: readonly string[], steps: readonly Step[]): Promise<PtyResult> {
   const driver = spawn('python3', [DRIVER], { stdio: ['pipe', 'pipe', 'pipe'] });
-  drivers.add(driver);
   let stdout = '';
   let stderr = '';
   driver.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const closed = new Promise<number | null>((done) => driver.once('close', done));
+  const closed = new Promise<number | null>((done) => {
+    driver.once('close', done);
+    driver.once('error', (error) => {
+      stderr += `cannot run python3 ${DRIVER}: ${error.message}`;
+      done(null);
+    });
+  });
+  drivers.set(driver, closed);
   driver.stdin.end(JSON.stringify({ argv, env: ENV, steps }));
   const code = await closed;
   drivers.delete(driver);
@@ -81,10 +99,10 @@ const quote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
 /** How many lines of the transcript match `pattern`. */
 const countLines = (transcript: string, pattern: RegExp): number => transcript.split('\n').filter((line) => pattern.test(line)).length;
 
-describe('gracie in the foreground of a terminal hands it to the child', () => {
+describe.each(LAYOUTS)('gracie in the foreground of a terminal hands it to the child ($layout)', ({ argv: gracieArgv }) => {
   it('an interactive shell under gracie has job control: $- has m, a background job can be brought back and ^C ends it', async () => {
     const result = await onTerminal(
-      [...GRACIE_ARGV, '--', ...INTERACTIVE_BASH],
+      [...gracieArgv, '--', ...INTERACTIVE_BASH],
       [
         AT_PROMPT,
         { fg_snapshot: 'shell' },
@@ -125,7 +143,7 @@ describe('gracie in the foreground of a terminal hands it to the child', () => {
       'console.log(`child ready ${process.pid}`);',
     ].join('\n');
     const result = await onTerminal(
-      [...GRACIE_ARGV, '--', process.execPath, '-e', child],
+      [...gracieArgv, '--', process.execPath, '-e', child],
       [
         { expect: '^child ready \\d+$' },
         { send: '\u0003' },
@@ -146,7 +164,7 @@ describe('gracie in the foreground of a terminal hands it to the child', () => {
 
   it('the child reads a line typed on the terminal', async () => {
     const result = await onTerminal(
-      [...GRACIE_ARGV, '--', 'sh', '-c', 'echo "child ready $$"; read line; echo "read:$line"'],
+      [...gracieArgv, '--', 'sh', '-c', 'echo "child ready $$"; read line; echo "read:$line"'],
       [{ expect: '^child ready \\d+$' }, { send: 'hello\r' }, { expect: '^read:(.*)$', name: 'read' }, { exit: 0, within: 10_000 }],
     );
     expect(result.captures.read, 'what the child read from the terminal').toEqual(['hello']);
@@ -155,7 +173,8 @@ describe('gracie in the foreground of a terminal hands it to the child', () => {
 
 describe('gracie in the background, or without a terminal', () => {
   // In e2e-pid1, the shell's process group is invisible from gracie's PID namespace (tcgetpgrp says 0), and so
-  // is gracie's own group (getpgrp says 0): the case where an id comparison alone cannot tell.
+  // is gracie's own group (getpgrp says 0): ids alone cannot tell this from the foreground case above. (The
+  // docker run -it layout has no background case: there PID 1 leads the terminal's session.)
   it('started in the background, gracie leaves the terminal to the shell and is not stopped', async () => {
     const command = [...GRACIE_ARGV, '-v', '--', 'sleep', '30'].map(quote).join(' ');
     const result = await onTerminal(INTERACTIVE_BASH, [
@@ -172,14 +191,21 @@ describe('gracie in the background, or without a terminal', () => {
     ]);
     expect(result.captures.takeTerminal, 'gracie\'s decision in its "child started" log line').toEqual(['false']);
     expect(result.captures.job, 'the background gracie job, as `jobs` shows it').toEqual(['Running']);
-    expect(result.transcript).not.toMatch(/Stopped/);
+    expect(result.transcript, 'no job may have been stopped').not.toMatch(/Stopped/);
   });
 
-  it('with stdin a pipe, gracie does not try to hand over a terminal', async () => {
-    const run = gracie(['-v', '--', 'sh', '-c', 'echo "child ready $$"'], { stdin: '' });
-    const ended = await run.exit();
-    expect(ended.code, run.describe()).toBe(0);
-    const started = run.logs().find((entry) => entry.msg === 'child started');
-    expect(started, `a "child started" debug line; saw:\n${run.describe()}`).toMatchObject({ takeTerminal: false });
+  it('with stdin a pipe, nothing of the hand-off happens, even in the foreground of a terminal', async () => {
+    // stdout and stderr are the terminal and gracie's pipeline is the foreground job: only stdin decides.
+    const command = [...GRACIE_ARGV, '-v', '--', 'sh', '-c', 'read line; echo "read:$line"'].map(quote).join(' ');
+    const result = await onTerminal(INTERACTIVE_BASH, [
+      AT_PROMPT,
+      { fg_snapshot: 'shell' },
+      // The status comes once the pipeline is done; gracie's log line and the child's output, in either order, before.
+      ...shell(`printf 'from-pipe\\n' | ${command}; echo "st""atus=$?"`, '^status=(\\d+)$', 'status'),
+      { fg_is: 'shell', within: 1000 },
+    ]);
+    expect(result.captures.status, `gracie's exit status; transcript:\n${result.transcript}`).toEqual(['0']);
+    expect(result.transcript.match(/child started .*takeTerminal=(\w+)/)?.[1], 'gracie\'s decision in its "child started" log line').toBe('false');
+    expect(result.transcript.match(/^read:(.*)$/m)?.[1], 'what the child read from its stdin').toBe('from-pipe');
   });
 });
