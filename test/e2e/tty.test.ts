@@ -209,3 +209,64 @@ describe('gracie in the background, or without a terminal', () => {
     expect(result.transcript.match(/^read:(.*)$/m)?.[1], 'what the child read from its stdin').toBe('from-pipe');
   });
 });
+
+// Job control across gracie: a shell that runs gracie as a job sees it stop when its child stops for the
+// terminal, and `fg` gives the terminal back to the child. Only a gracie started by a job-control shell can be
+// asked this; as PID 1 (e2e-pid1) there is no such shell above it, so these tests exist in the e2e project only.
+if (!AS_PID1) {
+  describe('job control with a shell above gracie', () => {
+    // Stops on ^Z (no SIGTSTP handler), prints each SIGCONT and each line it reads, ends at ^D.
+    const child = [
+      "process.on('SIGCONT', () => console.log('got-SIGCONT'));",
+      "process.stdin.setEncoding('utf8').on('data', (text) => {",
+      "  for (const line of text.split(/\\r?\\n/)) if (line) console.log(`line:${line}`);",
+      '});',
+      "process.stdin.on('end', () => process.exit(5));",
+      'console.log(`child ready ${process.pid}`);',
+    ].join('\n');
+
+    it('^Z stops the child and gracie with it; fg resumes both and the child has the terminal again', async () => {
+      const command = [GRACIE, '--', process.execPath, '-e', child].map(quote).join(' ');
+      const result = await onTerminal(INTERACTIVE_BASH, [
+        AT_PROMPT,
+        { fg_snapshot: 'shell' },
+        { send: `${command}\r` },
+        { expect: '^child ready \\d+$' },
+        { fg_not: 'shell', within: 5000 },
+        { send: '\u001a' },
+        // bash reports the job stopped only if gracie itself stopped.
+        { expect: 'Stopped' },
+        AT_PROMPT,
+        { fg_is: 'shell', within: 5000 },
+        { send: 'fg\r' },
+        { expect: '^got-SIGCONT$' },
+        { fg_not: 'shell', within: 5000 },
+        { send: 'mark\r' },
+        { expect: '^line:mark$' },
+        { send: '\u0004' },
+        AT_PROMPT,
+        ...shell('echo "st""atus=$?"', '^status=(\\d+)$', 'status'),
+      ]);
+      expect(result.captures.status, 'the exit status of the resumed job: the child ended with 5').toEqual(['5']);
+    });
+
+    it('started in the background with an interactive child, gracie stops with it; fg gives the child job control', async () => {
+      const command = [GRACIE, '--', ...INTERACTIVE_BASH].map(quote).join(' ');
+      const result = await onTerminal(INTERACTIVE_BASH, [
+        AT_PROMPT,
+        // Report job state changes at once, not at the next prompt.
+        ...shell('set -b'),
+        { send: `${command} &\r` },
+        // The inner bash reads the terminal from the background: it stops (SIGTTIN), and gracie with it.
+        { expect: 'Stopped' },
+        { send: 'fg\r' },
+        ...shell('echo "inner fla""gs=$-"', '^inner flags=(\\w*)$', 'flags'),
+        { send: 'exit 7\r' },
+        AT_PROMPT,
+        ...shell('echo "st""atus=$?"', '^status=(\\d+)$', 'status'),
+      ]);
+      expect(result.captures.flags, 'the inner bash, resumed with fg, has job control').toEqual([expect.stringContaining('m')]);
+      expect(result.captures.status, "gracie's exit status: the inner bash's").toEqual(['7']);
+    });
+  });
+}
