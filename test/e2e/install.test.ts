@@ -40,7 +40,7 @@ describe('installed outside this repository', () => {
 
   it('a global install from `npm pack` (npm i -g, npx) runs as `gracie` and reaps', () => {
     // --ignore-scripts: no rebuild of dist/ while other suites run it (npm test built it already).
-  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').at(-1) as string;
+    const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').at(-1) as string;
     const prefix = join(scratch, 'global');
     npm(['install', '--global', '--prefix', prefix, join(scratch, packed)], scratch);
     const { status, stderr } = runInstalled(join(prefix, 'bin', 'gracie'));
