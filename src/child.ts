@@ -84,7 +84,7 @@ function toSpawnError(file: string, error: { code?: string; message: string }): 
 }
 
 /** The pid argument of kill(2) for a target: -1 ("everything") only when gracie really is PID 1. */
-export function killTarget(target: Target, childPid: number, isPid1: boolean): number {
+export function killTarget(target: Exclude<Target, 'outsiders'>, childPid: number, isPid1: boolean): number {
   switch (target) {
     case 'child':
       return childPid;
@@ -100,10 +100,29 @@ export function killTarget(target: Target, childPid: number, isPid1: boolean): n
  * Not PID 1, "leftovers" are the child's process group plus the orphans gracie adopted as subreaper.
  */
 export function sendSignal(target: Target, childPid: number, isPid1: boolean, signal: number, adopted: () => number[]): string | null {
-  const results = [kill(killTarget(target, childPid, isPid1), signal)];
-  if (target === 'leftovers' && !isPid1) results.push(...adopted().map((pid) => kill(pid, signal)));
-  if (results.includes(null)) return null;
+  const results: Array<string | null> = [];
+  if (target !== 'outsiders') results.push(kill(killTarget(target, childPid, isPid1), signal));
+  // Processes outside the child's group, each once: as PID 1 everything in the namespace, else adopted orphans.
+  const outside = (pids: number[]): number[] => pids.filter((pid) => pid !== 1 && processGroupOf(pid) !== childPid);
+  if (target === 'outsiders') results.push(...outside(isPid1 ? allProcesses() : adopted()).map((pid) => kill(pid, signal)));
+  if (target === 'leftovers' && !isPid1) results.push(...outside(adopted()).map((pid) => kill(pid, signal)));
+  if (results.length === 0 || results.includes(null)) return null;
   return results.find((failure) => failure !== 'ESRCH') ?? 'ESRCH';
+}
+
+/** The process group of a pid, from /proc (undefined once it is gone). */
+function processGroupOf(pid: number): number | undefined {
+  const stat = readProcStat(String(pid));
+  return stat === undefined ? undefined : Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+/** Every pid in gracie's /proc: as PID 1, the whole namespace. Read once per drain step, never per SIGCHLD. */
+function allProcesses(): number[] {
+  try {
+    return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function kill(pid: number, signal: number): string | null {

@@ -11,7 +11,8 @@ import { createLogger, stderrSink, type Logger } from './log';
 import { loadLibc, type Libc } from './libc';
 import { listChildren, Reaper } from './reaper';
 import { deliverSignalsTo } from './signal-inbox';
-import { SIGCONT, signalName, SUSPEND_REQUESTS } from './signals';
+import { stopSignalHint } from './hints';
+import { SIGCONT, SIGTERM, signalName, SUSPEND_REQUESTS } from './signals';
 import { Supervisor } from './supervisor';
 
 const writeOut = (text: string): void => {
@@ -29,6 +30,9 @@ export async function main(args: readonly string[], env: Env): Promise<ExitDecis
     return failBeforeStart(error);
   }
   const log = createLogger(config.logLevel, config.logFormat);
+  // A hint, never a behaviour change: the server drains on another signal than the one it will get.
+  const hint = stopSignalHint(config.command, config.rewrite.has(SIGTERM));
+  if (hint) log.warn({ command: config.command[0] }, hint);
   try {
     return await supervise(config, env, log);
   } catch (error) {

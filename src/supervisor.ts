@@ -5,8 +5,12 @@ import type { Config } from './config';
 import type { ChildEnd } from './exit-status';
 import { SIGKILL, SIGTERM, signalName, STOP_REQUESTS, SUSPEND_REQUESTS } from './signals';
 
-/** Who a signal goes to; the effects layer turns it into a pid (child.ts owns the "never kill(-1)" rule). */
-export type Target = 'child' | 'group' | 'leftovers';
+/**
+ * Who a signal goes to; the effects layer turns it into pids (child.ts owns the "never kill(-1)" rule).
+ * 'leftovers': everything left after the main child (as PID 1 the whole namespace, else the child's process
+ * group and the orphans gracie adopted); 'outsiders': the part of that outside the child's process group.
+ */
+export type Target = 'child' | 'group' | 'leftovers' | 'outsiders';
 
 export interface LogPort {
   info(fields: object, message: string): void;
@@ -48,6 +52,8 @@ export class Supervisor {
   private childEnd: ChildEnd | null = null;
   private childEndedAt = 0;
   private cancelDelay: (() => void) | null = null;
+  /** The stop signal already went to the child's whole group (-g): leftovers in it must not get it twice. */
+  private groupHasStopSignal = false;
   private cancelDeadline: (() => void) | null = null;
   /** The stop budget ran out: whatever is still alive gets SIGKILL, with no second budget. */
   private escalated = false;
@@ -104,7 +110,8 @@ export class Supervisor {
     const signal = this.escalated ? SIGKILL : (this.stopSignal ?? this.config.rewrite.get(SIGTERM) ?? SIGTERM);
     const drainSignal = signal === 0 ? SIGTERM : signal;
     this.phase = 'draining';
-    this.ports.send('leftovers', drainSignal);
+    // A second SIGINT or SIGTERM means "quit now" to many programs: never repeat it to those that have it.
+    this.ports.send(this.groupHasStopSignal && !this.escalated ? 'outsiders' : 'leftovers', drainSignal);
     if (this.escalated) this.armGiveUp();
     else if (!this.cancelDeadline) this.armDeadline(this.config.stopTimeoutMs || DRAIN_FALLBACK_MS);
     this.ports.log.info({ signal: signalName(drainSignal) }, `processes are left behind: sent ${signalName(drainSignal)}, waiting for them`);
@@ -170,6 +177,7 @@ export class Supervisor {
 
   private forward(signal: number): void {
     this.ports.send(this.config.processGroup ? 'group' : 'child', signal);
+    if (this.config.processGroup && signal === this.stopSignal) this.groupHasStopSignal = true;
   }
 
   private endDelay(): void {

@@ -176,6 +176,16 @@ describe('what the child gets', () => {
     expect((await pretty).stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  gracie: child exited with code 5/);
   });
 
+  it('hints once at start when the command drains on another signal and none is configured', async () => {
+    const hinted = await gracie(['--', 'nginx', '-v']).exit();
+    expect(hinted.code).toBe(0);
+    const warnings = hinted.stderr.split('\n').filter((line) => line.includes('"level":40'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0])).toMatchObject({ command: 'nginx', msg: expect.stringMatching(/^nginx drains on SIGQUIT/) });
+    const configured = await gracie(['--', 'nginx', '-v'], { env: { GRACIE_STOP_SIGNAL: 'SIGQUIT' } }).exit();
+    expect(configured.stderr).not.toMatch(/"level":40/);
+  });
+
   it('is quiet on the happy path and says more with -v', async () => {
     expect((await gracie(['--', 'true']).exit()).stderr).toBe('');
     const verbose = await gracie(['-v', '--', 'true']).exit();

@@ -141,6 +141,17 @@ describe('draining what the child leaves behind', () => {
     if (!AS_PID1) expect(readIfExists(`/proc/${grandchild[1]}/stat`) ?? 'gone').toMatch(/^gone$|\) Z /);
   });
 
+  it.each([[[] as string[]], [['-g']]])('%j: a grandchild gets the stop signal exactly once, also when the child dies of it first', async (flags) => {
+    // A second SIGINT means "quit now" to many programs: the drain must not repeat it.
+    const run = gracie([...flags, '--stop-signal', 'SIGINT', '--', 'sh', '-c', `${SIGNALS_FIXTURE.join(' ')} --tag grandchild --exit-on SIGINT=0@500 & echo "child ready $$"; wait`]);
+    await run.ready();
+    await run.ready('grandchild');
+    await run.signal('SIGTERM');
+    const ended = await run.exit();
+    expect(ended.stdout).toMatch(/^grandchild exiting 0$/m);
+    expect(ended.stdout.split('\n').filter((line) => line === 'grandchild got SIGINT')).toHaveLength(1);
+  });
+
   it('a stop request while a grandchild drains: the whole tree stops and gracie reports the child', async () => {
     const run = gracie(['-g', '--', 'sh', '-c', `trap 'exit 0' TERM; ${SIGNALS_FIXTURE.join(' ')} --tag grandchild --exit-on SIGTERM=0@200 & echo "child ready $$"; wait`]);
     await run.ready();

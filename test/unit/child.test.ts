@@ -42,7 +42,7 @@ describe('childEnvironment', () => {
 });
 
 describe('killTarget', () => {
-  it.each<[Target, boolean, number]>([
+  it.each<[Exclude<Target, 'outsiders'>, boolean, number]>([
     ['child', false, 1234],
     ['child', true, 1234],
     ['group', false, -1234],
@@ -54,7 +54,7 @@ describe('killTarget', () => {
   });
 
   it('never returns -1 unless gracie is PID 1', () => {
-    const targets: Target[] = ['child', 'group', 'leftovers'];
+    const targets: Array<Exclude<Target, 'outsiders'>> = ['child', 'group', 'leftovers'];
     // A child of gracie is never pid 1 (that pid belongs to the namespace's init), nor 0.
     fc.assert(
       fc.property(fc.constantFrom(...targets), fc.integer({ min: 2, max: 4_194_304 }), (target, childPid) => {

@@ -675,3 +675,30 @@ describe('job control', () => {
     expect(state.suspended).toBe(0);
   });
 });
+
+describe('never the same stop signal twice', () => {
+  it('with -g, leftovers in the group already have the stop signal: the drain sends it only to those outside it', () => {
+    const { supervisor, sent, state } = setup({ processGroup: true });
+    state.leftovers = true;
+    supervisor.onSignal(SIGINT);
+    supervisor.onChildExit(killed(SIGINT));
+    expect(sent).toEqual([
+      { at: 0, target: 'group', signal: SIGINT },
+      { at: 0, target: 'outsiders', signal: SIGINT },
+    ]);
+  });
+
+  it('without -g, or when the child ends during the stop delay, all the leftovers get it', () => {
+    const plain = setup();
+    plain.state.leftovers = true;
+    plain.supervisor.onSignal(SIGTERM);
+    plain.supervisor.onChildExit(exited(0));
+    expect(plain.sent.at(-1)).toEqual({ at: 0, target: 'leftovers', signal: SIGTERM });
+
+    const delayed = setup({ processGroup: true, stopDelayMs: 1_000 });
+    delayed.state.leftovers = true;
+    delayed.supervisor.onSignal(SIGTERM);
+    delayed.supervisor.onChildExit(exited(0));
+    expect(delayed.sent).toEqual([{ at: 0, target: 'leftovers', signal: SIGTERM }]);
+  });
+});
