@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AS_PID1, endedBySignal, gracie, SIGNALS_FIXTURE } from './helpers';
+import { AS_PID1, endedBySignal, GRACIE, gracie, SIGNALS_FIXTURE } from './helpers';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gracie-e2e-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -136,6 +136,19 @@ describe('what the child gets', () => {
     expect(ended).toMatchObject({ code: 0, stdout: `${nodeOptions}|unset` });
     const empty = await gracie(['--', 'sh', '-c', 'printf "%s" "${NODE_OPTIONS-unset}"'], { env: { NODE_OPTIONS: '' } }).exit();
     expect(empty.stdout).toBe('');
+  });
+
+  it('the child starts with every signal at its default action and nothing blocked, whatever gracie inherited', async () => {
+    // The parent shell ignores SIGINT and SIGQUIT for gracie, as `nohup` or a non-interactive `&` do.
+    // cat, not grep: GNU grep installs a SIGSEGV handler of its own.
+    const readStatus = 'cat /proc/self/status';
+    const run = spawnSync('sh', ['-c', `trap '' INT QUIT HUP; exec "$@"`, 'sh', ...(AS_PID1 ? ['unshare', '--pid', '--fork', '--mount-proc'] : []), GRACIE, '--', 'sh', '-c', readStatus], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const masks = run.stdout.split('\n').filter((line) => /^Sig(Blk|Ign|Cgt):/.test(line));
+    expect(masks).toEqual(['SigBlk:\t0000000000000000', 'SigIgn:\t0000000000000000', 'SigCgt:\t0000000000000000']);
   });
 
   it('descriptors gracie inherited reach the child, and none of its own', async () => {

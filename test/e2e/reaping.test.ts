@@ -163,6 +163,29 @@ describe('draining what the child leaves behind', () => {
   });
 });
 
+describe('signals stay inside gracie\'s tree', () => {
+  it('draining and escalating never touch a process beside gracie, even one in gracie\'s own process group', async () => {
+    // The decoy and gracie are both children of the test runner, in its process group: siblings, not kin.
+    const decoy = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const run = gracie(['-g', '-t', '500ms', '--', 'sh', '-c', `${SIGNALS_FIXTURE.join(' ')} --tag grandchild & echo "child ready $$"; read line; exit 3`]);
+      await run.ready();
+      await run.ready('grandchild');
+      // The child exits; the grandchild ignores SIGTERM and is SIGKILLed at the deadline: the drain at its widest.
+      run.proc.stdin?.end('go\n');
+      const ended = await run.exit();
+      expect(ended.code).toBe(3);
+      expect(run.logs().some((entry) => entry.msg === 'stop timeout reached: sent SIGKILL to what is left')).toBe(true);
+      const state = readIfExists(`/proc/${decoy.pid}/stat`);
+      expect(state, 'the decoy must still be alive').toBeDefined();
+      expect(state?.slice(state.lastIndexOf(')') + 2, state.lastIndexOf(')') + 3)).not.toBe('Z');
+      expect(decoy.exitCode).toBeNull();
+    } finally {
+      decoy.kill('SIGKILL');
+    }
+  });
+});
+
 describe('parent-death signal', () => {
   it('-p: when gracie\'s parent dies, the child gets the signal through the rewrite map', async () => {
     // gracie's parent is a shell we can kill (as PID 1: unshare itself).
