@@ -12,7 +12,8 @@ import { loadLibc, type Libc } from './libc';
 import { listChildren, Reaper } from './reaper';
 import { deliverSignalsTo } from './signal-inbox';
 import { stopSignalHint } from './hints';
-import { SIGCONT, SIGTERM, signalName, SUSPEND_REQUESTS } from './signals';
+import { SIGCONT, SIGTERM, signalName } from './signals';
+import { Terminal } from './terminal';
 import { Supervisor } from './supervisor';
 
 const writeOut = (text: string): void => {
@@ -70,7 +71,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
   const adoptsOrphans = libcOk !== null && (isPid1 || config.subreaper);
   // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
-  const interactive = libcOk !== null && isatty(0);
+  const terminal = libcOk && isatty(0) ? new Terminal(libcOk, isPid1, log) : null;
 
   let childPid = 0;
   let finish: (end: ChildEnd) => void = () => {};
@@ -96,13 +97,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   const reaper = libcOk
     ? new Reaper(libcOk, log, config.warnOnReap, {
         mainExited: (end) => supervisor.onChildExit(end),
-        mainStopped: (signal) => {
-          // Job control: the child stopped for the terminal (^Z, or reading it from the background). Stop
-          // gracie too, so the shell running gracie sees the job stopped and takes its terminal back.
-          if (!interactive || isPid1 || !SUSPEND_REQUESTS.has(signal)) return;
-          log.debug({ signal: signalName(signal) }, 'child stopped for the terminal: stopping gracie too');
-          process.kill(process.pid, 'SIGSTOP');
-        },
+        mainStopped: (signal) => terminal?.childStopped(signal),
         orphanReaped: () => supervisor.onOrphanReaped(),
         nothingLeft: () => supervisor.onLeftoversGone(),
       })
@@ -111,8 +106,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   const childEnv = childEnvironment(env);
   if (libcOk && reaper) {
     reaper.listen();
-    // The terminal goes to the child only when gracie has it: started in the background, it steals nothing.
-    const takeTerminal = interactive && libcOk.ownsForeground(0);
+    const takeTerminal = terminal?.shouldHandOver() ?? false;
     childPid = spawnWithLibc(libcOk, config.command, childEnv, inheritedDescriptors(env), takeTerminal);
     log.debug({ pid: childPid, command: config.command, isPid1, takeTerminal }, 'child started');
     reaper.watchMain(childPid);
@@ -126,14 +120,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
   process.chdir('/');
   deliverSignalsTo((signal) => {
-    if (signal === SIGCONT && interactive && libcOk?.ownsForeground(0)) {
-      // Resumed by `fg`: the shell gave the terminal to gracie's group. Pass it on, then continue the child's
-      // whole group, as a shell does: ^Z stopped every process in it, not just the child.
-      tryOrLog(log, 'hand the terminal back to the child', () => libcOk.giveTerminal(0, childPid));
-      sendSignal('group', childPid, isPid1, SIGCONT, () => []);
-      log.debug({}, 'resumed in the foreground: gave the terminal back and continued the child');
-      return;
-    }
+    if (signal === SIGCONT && terminal?.resumed(childPid)) return;
     supervisor.onSignal(signal);
   });
   if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
