@@ -103,17 +103,24 @@ export function sendSignal(target: Target, childPid: number, isPid1: boolean, si
   const results: Array<string | null> = [];
   if (target !== 'outsiders') results.push(kill(killTarget(target, childPid, isPid1), signal));
   // Processes outside the child's group, each once: as PID 1 everything in the namespace, else adopted orphans.
-  const outside = (pids: number[]): number[] => pids.filter((pid) => pid !== 1 && processGroupOf(pid) !== childPid);
+  const outside = (pids: number[]): number[] => pids.filter((pid) => pid !== 1 && procStat(pid)?.pgrp !== childPid);
   if (target === 'outsiders') results.push(...outside(isPid1 ? allProcesses() : adopted()).map((pid) => kill(pid, signal)));
   if (target === 'leftovers' && !isPid1) results.push(...outside(adopted()).map((pid) => kill(pid, signal)));
   if (results.length === 0 || results.includes(null)) return null;
   return results.find((failure) => failure !== 'ESRCH') ?? 'ESRCH';
 }
 
-/** The process group of a pid, from /proc (undefined once it is gone). */
-function processGroupOf(pid: number): number | undefined {
-  const stat = readProcStat(String(pid));
-  return stat === undefined ? undefined : Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+/** State letter and process group of a pid, from /proc/PID/stat; undefined once it is gone. */
+function procStat(pid: number): { state: string; pgrp: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
+  const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state, pgrp: Number(pgrp) };
 }
 
 /** Every pid in gracie's /proc: as PID 1, the whole namespace. Read once per drain step, never per SIGCHLD. */
@@ -140,23 +147,11 @@ function kill(pid: number, signal: number): string | null {
  */
 export function groupAlive(childPid: number): boolean {
   if (kill(-childPid, 0) === 'ESRCH') return false;
-  try {
-    return readdirSync('/proc').some((entry) => {
-      if (!/^\d+$/.test(entry)) return false;
-      const stat = readProcStat(entry);
-      // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after the last ')'.
-      const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return fields !== undefined && fields[0] !== 'Z' && Number(fields[2]) === childPid;
-    });
-  } catch {
-    return true;
-  }
-}
-
-function readProcStat(pid: string): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const pids = allProcesses();
+  // No /proc to look at: trust kill().
+  if (pids.length === 0) return true;
+  return pids.some((pid) => {
+    const stat = procStat(pid);
+    return stat !== undefined && stat.state !== 'Z' && stat.pgrp === childPid;
+  });
 }

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lineage, parseDockerfile, resolveStage, type Resolved } from './dockerfile';
 import { gracie, tryKill, type GracieRun } from './helpers';
-import { Download, freePort, nginxLog, nginxReady, nginxSite, type NginxSite } from './nginx-helpers';
+import { Download, freePort, nginxLog, nginxReady, nginxSite, type NginxSite, wholeFile } from './nginx-helpers';
 
 const ROOT = resolve(__dirname, '../..');
 const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile.example'), 'utf8'));
@@ -66,13 +66,7 @@ async function nginxExample(name: string): Promise<{ run: GracieRun; resolved: R
   await run.signal('SIGTERM');
   await run.exit(20_000);
   const result = await download.result(5_000, describeBoth(run, site));
-  expect(result, `the whole file, byte for byte; saw:\n${describeBoth(run, site)()}`).toEqual({
-    status: 200,
-    bytes: site.size,
-    sha256: site.sha256,
-    complete: true,
-    error: undefined,
-  });
+  expect(result, `the whole file, byte for byte; saw:\n${describeBoth(run, site)()}`).toEqual(wholeFile(site));
   expect(nginxLog(site)).toMatch(/signal 3 \(SIGQUIT\) received/);
   const received = logLine(run, /^received SIGTERM, forwarded SIGQUIT$/);
   expect(received.timeoutMs, 'GRACIE_STOP_TIMEOUT from the ENV line').toBe(25_000);

@@ -128,6 +128,11 @@ export async function nginxSite(options: SiteOptions): Promise<NginxSite> {
 }
 
 /** What nginx logged so far (its error log, at notice level: signals received, workers exiting). */
+/** What a download of the whole site file looks like: every byte, in order, and a finished response. */
+export function wholeFile(site: NginxSite): DownloadResult {
+  return { status: 200, bytes: site.size, sha256: site.sha256, complete: true, error: undefined };
+}
+
 export function nginxLog(site: NginxSite): string {
   return readIfExists(site.errorLog) ?? '';
 }

@@ -5,7 +5,7 @@
 // send SIGTERM. So without a rewrite the download is cut; with --stop-signal SIGQUIT it completes byte for byte.
 import { describe, expect, it } from 'vitest';
 import { AS_PID1, endedBySignal, gracie, type GracieRun } from './helpers';
-import { Download, liveGroupMembers, nginxLog, nginxReady, nginxSite, type NginxSite } from './nginx-helpers';
+import { Download, liveGroupMembers, nginxLog, nginxReady, nginxSite, type NginxSite, wholeFile } from './nginx-helpers';
 
 const MiB = 1024 * 1024;
 /** 6 MiB at 2 MiB/s: one download takes about 3 s. */
@@ -48,13 +48,7 @@ describe('nginx under gracie, stopped mid-download', () => {
     const result = await download.result(5_000, describeBoth(run, site));
 
     expect(atSignal, 'the stop request came mid-download').toBeLessThan(site.size);
-    expect(result, `the whole file, byte for byte; saw:\n${describeBoth(run, site)()}`).toEqual({
-      status: 200,
-      bytes: site.size,
-      sha256: site.sha256,
-      complete: true,
-      error: undefined,
-    });
+    expect(result, `the whole file, byte for byte; saw:\n${describeBoth(run, site)()}`).toEqual(wholeFile(site));
     expect(ended, run.describe()).toMatchObject({ code: 0, signal: null });
     // What nginx saw: SIGQUIT (from gracie), never SIGTERM.
     expect(nginxLog(site)).toMatch(/signal 3 \(SIGQUIT\) received/);
@@ -109,13 +103,7 @@ describe('nginx under gracie, stopped mid-download', () => {
     const result = await download.result(5_000, describeBoth(run, site));
 
     expect(atSignal).toBeLessThan(site.size);
-    expect(result, `the whole file, byte for byte; saw:\n${describeBoth(run, site)()}`).toEqual({
-      status: 200,
-      bytes: site.size,
-      sha256: site.sha256,
-      complete: true,
-      error: undefined,
-    });
+    expect(result, `the whole file, byte for byte; saw:\n${describeBoth(run, site)()}`).toEqual(wholeFile(site));
     // gracie exits with its main child's status: sh, killed by SIGQUIT (-e 131 would report it as 0).
     expect(ended, run.describe()).toMatchObject(endedBySignal('SIGQUIT', 3));
     const shDied = logLine(run, /^child was killed by SIGQUIT \d+ms after the stop request$/);

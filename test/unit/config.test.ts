@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type CliValues, type Config, type Env } from '../../src/config';
-import { UsageError } from '../../src/errors';
+import { usageError } from './usage-error';
 
 const SIGNAL_FORMS = 'a signal name or number such as SIGQUIT, QUIT, quit or 3';
 const DURATION_FORMS = 'a duration such as 500ms, 10s, 2m, 1h or a number of seconds';
@@ -16,16 +16,7 @@ function resolve(cli: Partial<CliValues> = {}, env: Env = {}, stderrIsTTY = fals
 }
 
 /** Runs `fn`, expects a UsageError (exit 2) and returns its message. */
-function usageMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).exitCode).toBe(2);
-    return (error as UsageError).message;
-  }
-  throw new Error('expected a UsageError, but nothing was thrown');
-}
+const usageMessage = (fn: () => unknown): string => usageError(fn).message;
 
 const rewriteOf = (config: Config): [number, number][] => [...config.rewrite.entries()].sort(([a], [b]) => a - b);
 

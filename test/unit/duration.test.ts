@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../src/duration';
-import { UsageError } from '../../src/errors';
+import { usageError } from './usage-error';
 
 const EXPECTED = 'expected a duration such as 500ms, 10s, 2m, 1h or a number of seconds';
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).exitCode).toBe(2);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError, but nothing was thrown');
-}
 
 describe('parseDuration', () => {
   it.each([

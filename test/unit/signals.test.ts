@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors';
+import { usageError } from './usage-error';
 import {
   FORWARDED,
   parseSignal,
@@ -14,17 +14,6 @@ import {
 const S = constants.signals;
 const ACCEPTED = 'a signal name or number such as SIGQUIT, QUIT, quit or 3';
 
-/** Runs `fn`, expects a UsageError (exit 2) and returns it for exact message checks. */
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).exitCode).toBe(2);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError, but nothing was thrown');
-}
 
 describe('parseSignal', () => {
   it.each([
