@@ -1,6 +1,6 @@
 // The command line: flag spellings, help text and commander's quirks. Values are validated in config.ts.
 import type { Command, CommanderError } from 'commander';
-import type { CliValues } from './config';
+import { printable, type CliValues } from './config';
 import { UsageError } from './errors';
 
 declare const GRACIE_VERSION: string;
@@ -39,7 +39,7 @@ const count = (_: string, previous: number): number => previous + 1;
 const commander = (): typeof import('commander') => require('commander') as typeof import('commander');
 
 function buildProgram(write: (text: string) => void): Command {
-  return new (commander().Command)('gracie')
+  const program: Command = new (commander().Command)('gracie')
     .usage('[options] [--] <command> [args...]')
     .description('A PID-1 init for containers: forwards signals, stops the app gracefully, reaps zombies.')
     .argument('<command...>', 'the program to run, and its arguments')
@@ -57,12 +57,20 @@ function buildProgram(write: (text: string) => void): Command {
     .option('-q, --quiet', 'less logging (repeatable: warn, error, silent)', count, 0)
     .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
     .version(VERSION, '-V, --version')
-    .helpOption('-h, --help', 'show this help')
+    // -h is an ordinary option, read in its turn like -V. commander's own help flag is searched for in every word
+    // after an unknown option, the command's included: `gracie --bogus -- app --help` printed help and exited 0.
+    .helpOption(false)
+    .option('-h, --help', 'show this help')
+    .on('option:help', () => {
+      program.outputHelp();
+      throw new (commander().CommanderError)(0, 'commander.helpDisplayed', '(outputHelp)');
+    })
     .addHelpText('after', EXAMPLES)
     // Options stop at the command: `gracie nginx -g 'daemon off;'` passes -g to nginx.
     .passThroughOptions()
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => {}, outputError: () => {} });
+  return program;
 }
 
 /** Parses gracie's own arguments (argv without node and script). Throws UsageError on bad input. */
@@ -114,8 +122,9 @@ function commandWithoutOptions(args: readonly string[]): string[] | null {
 
 /** One line naming what was wrong, in gracie's voice rather than commander's. */
 function describeCommanderError(error: CommanderError): string {
-  // One line: commander puts its "(Did you mean --x?)" suggestion on a line of its own.
-  const text = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  // One line: commander puts its "(Did you mean --x?)" suggestion on a line of its own, and the flag it quotes is
+  // the user's word, which may hold any character (shown escaped, as resolveConfig shows values).
+  const text = printable(error.message.replace(/^error: /, '').replace(/\n(?=\(Did you mean )/g, ' '));
   switch (error.code) {
     case 'commander.missingArgument':
       return 'missing command: usage is gracie [options] [--] <command> [args...] (see gracie --help)';

@@ -47,6 +47,31 @@ const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 /** Builds the Config: the command line wins over the environment, which wins over the defaults. */
 export function resolveConfig(cli: CliValues, command: readonly string[], env: Env, stderrIsTTY: boolean): Config {
+  try {
+    return buildConfig(cli, command, env, stderrIsTTY);
+  } catch (error) {
+    // Every message quotes the value as given (here, in duration.ts and in signals.ts), and argv and the
+    // environment may hold any character: a newline or a terminal escape in it must not break the one line.
+    if (error instanceof UsageError) throw new UsageError(printable(error.message));
+    throw error;
+  }
+}
+
+/**
+ * `text` with its control characters escaped as in a JavaScript string literal (\n, \t, \x1b, \u2028), so that a
+ * usage error stays one line on stderr and a terminal shows it as written.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => {
+    const code = char.charCodeAt(0);
+    if (char === '\n') return '\\n';
+    if (char === '\r') return '\\r';
+    if (char === '\t') return '\\t';
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
+}
+
+function buildConfig(cli: CliValues, command: readonly string[], env: Env, stderrIsTTY: boolean): Config {
   const timeoutSource = pick(cli.stopTimeout, '--stop-timeout', env, 'GRACIE_STOP_TIMEOUT');
   const delaySource = pick(cli.stopDelay, '--stop-delay', env, 'GRACIE_STOP_DELAY');
   const stopTimeoutMs = timeoutSource ? parseDuration(timeoutSource.value, timeoutSource.what) : DEFAULT_STOP_TIMEOUT_MS;

@@ -13,10 +13,11 @@ export const MAX_DURATION_MS = 2 ** 31 - 1;
 export function parseDuration(text: string, what: string): number {
   const match = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/.exec(text.trim());
   if (match) {
-    const exact = Number(match[1]) * UNIT_MS[match[2] ?? 's'];
-    const ms = Math.round(exact);
-    // 0 means "never" for --stop-timeout: a tiny non-zero value must not silently turn into it.
-    if (ms === 0 && exact !== 0) throw new UsageError(`invalid ${what} '${text}': must be 0 or at least 1ms`);
+    const ms = Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']);
+    // 0 means "never" for --stop-timeout: a tiny non-zero value must not silently turn into it. Asked of the
+    // digits, not of the double: 0.<400 zeros>1 underflows to exactly 0.
+    const nonZero = /[1-9]/.test(match[1]);
+    if (ms === 0 && nonZero) throw new UsageError(`invalid ${what} '${text}': must be 0 or at least 1ms`);
     if (ms <= MAX_DURATION_MS) return ms;
     throw new UsageError(`invalid ${what} '${text}': must be at most 24d (${MAX_DURATION_MS}ms)`);
   }

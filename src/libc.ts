@@ -16,6 +16,9 @@ const PR_SET_DUMPABLE = 4;
 const PR_SET_CHILD_SUBREAPER = 36;
 const SIGTTIN = 21;
 const SIGTTOU = 22;
+const FIONREAD = 0x541b;
+const F_SETPIPE_SZ = 1031;
+const SIG_IGN = 1;
 // Opaque libc objects, allocated generously: posix_spawnattr_t is 336 bytes, posix_spawn_file_actions_t 80
 // and sigset_t 128 on glibc and musl alike.
 const ATTR_SIZE = 1024;
@@ -62,6 +65,14 @@ export interface Libc {
   ownsForeground(fd: number): boolean;
   /** Gives the terminal on fd to a process group; gracie must own its foreground. */
   giveTerminal(fd: number, pgid: number): void;
+  /** Bytes waiting in the pipe fd belongs to (FIONREAD). */
+  pipeBytesQueued(fd: number): number;
+  /** Sets the capacity of the pipe fd belongs to (F_SETPIPE_SZ); returns the capacity the kernel granted. */
+  resizePipe(fd: number, bytes: number): number;
+  /** The real-time signals, SIGRTMIN to SIGRTMAX as this libc numbers them (glibc keeps 32 and 33). */
+  realtimeSignals(): { min: number; max: number };
+  /** Sets a signal's disposition to ignore, in gracie only: the child is spawned with every signal at default. */
+  ignoreSignal(signal: number): void;
 }
 
 /** Loads libc through koffi; returns the reason instead when it cannot (unsupported platform, no binary). */
@@ -116,6 +127,12 @@ function bindLibc(koffi: Koffi): Libc {
     tcgetpgrp: fn('int tcgetpgrp(int fd)'),
     read: fn('long read(int fd, void *buf, size_t count)'),
     tcsetpgrp: fn('int tcsetpgrp(int fd, int pgrp)'),
+    ioctl: fn('int ioctl(int fd, unsigned long request, ...)'),
+    fcntl: fn('int fcntl(int fd, int cmd, ...)'),
+    signal: fn('intptr_t signal(int signum, intptr_t handler)'),
+    // Exported by glibc and musl alike; the constants differ (34 and 35).
+    sigrtmin: optional('int __libc_current_sigrtmin()'),
+    sigrtmax: optional('int __libc_current_sigrtmax()'),
   };
   const errnoName = (): string => errnoNameOf(koffi.errno());
   const errnoNameOf = (errno: number): string =>
@@ -225,6 +242,20 @@ function bindLibc(koffi: Koffi): Libc {
       let result = -1;
       withSignalBlocked(SIGTTIN, () => (result = c.read(fd, Buffer.alloc(1), 0)));
       return result === 0;
+    },
+    pipeBytesQueued(fd) {
+      const queued = new Int32Array(1);
+      if (c.ioctl(fd, FIONREAD, 'int *', queued) === -1) throw new LibcError('ioctl(FIONREAD)', errnoName());
+      return queued[0];
+    },
+    resizePipe(fd, bytes) {
+      const granted = c.fcntl(fd, F_SETPIPE_SZ, 'int', bytes);
+      if (granted === -1) throw new LibcError('fcntl(F_SETPIPE_SZ)', errnoName());
+      return granted;
+    },
+    realtimeSignals: () => ({ min: c.sigrtmin?.() ?? 34, max: c.sigrtmax?.() ?? 64 }),
+    ignoreSignal(signal) {
+      if (c.signal(signal, SIG_IGN) === -1) throw new LibcError('signal', errnoName());
     },
   };
 }

@@ -11,6 +11,7 @@ import { createLogger, stderrSink, type Logger } from './log';
 import { loadLibc, type Libc } from './libc';
 import { listChildren, Reaper } from './reaper';
 import { deliverSignalsTo } from './signal-inbox';
+import { widenSignalPipe } from './signal-pipe';
 import { stopSignalHint } from './hints';
 import { SIGCONT, SIGTERM, signalName } from './signals';
 import { Terminal } from './terminal';
@@ -106,6 +107,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   const childEnv = childEnvironment(env);
   if (libcOk && reaper) {
     reaper.listen();
+    tryOrLog(log, "widen libuv's signal pipe", () => log.debug({ bytes: widenSignalPipe(libcOk) }, 'signal pipe widened'));
     const takeTerminal = terminal?.shouldHandOver() ?? false;
     childPid = spawnWithLibc(libcOk, config.command, childEnv, inheritedDescriptors(env), takeTerminal);
     log.debug({ pid: childPid, command: config.command, isPid1, takeTerminal }, 'child started');
@@ -137,6 +139,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
  */
 function setUpInit(libc: Libc, config: Config, isPid1: boolean, log: Logger): boolean {
   if (!isPid1 && config.subreaper) tryOrLog(log, 'register as child subreaper', () => libc.setChildSubreaper());
+  if (!isPid1) tryOrLog(log, 'ignore real-time signals', () => ignoreRealtimeSignals(libc));
   if (!isPid1 && !config.subreaper) log.debug({}, 'not PID 1 and not a subreaper: orphans of the child go to the real init');
   if (config.parentDeathSignal === null) return false;
   const signal = config.parentDeathSignal;
@@ -145,6 +148,16 @@ function setUpInit(libc: Libc, config: Config, isPid1: boolean, log: Logger): bo
   tryOrLog(log, 'arm the parent-death signal', () => (alive = libc.setParentDeathSignal(signal, parent)));
   if (!alive) log.info({ parent, signal: signalName(signal) }, 'the parent died before gracie armed -p: acting on it now');
   return !alive;
+}
+
+/**
+ * Node cannot catch real-time signals (no name, no API), and their default action kills: SIGRTMIN+3, systemd's
+ * stop signal, would end gracie and with it the container. Ignored instead; as PID 1 the kernel already
+ * drops them. The child is spawned with every signal at its default action, so this stays in gracie.
+ */
+function ignoreRealtimeSignals(libc: Libc): void {
+  const { min, max } = libc.realtimeSignals();
+  for (let signal = min; signal <= max; signal++) libc.ignoreSignal(signal);
 }
 
 /** Polls the child's process group while draining without a reaper: kill(-pgid, 0) says whether any is left. */

@@ -46,6 +46,19 @@ describe('forwarding', () => {
     expect(run.stderr).not.toMatch(/Debugger listening/);
   });
 
+  it('real-time signals (SIGRTMIN+3 is systemd\'s stop signal) never kill gracie', async () => {
+    const run = gracie(['--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGTERM=3']);
+    await run.ready();
+    const pid = await run.graciePid();
+    // SIGRTMIN is 34 with glibc: 32 and 33 are its own. Their default action kills; Node cannot catch them.
+    for (let signal = 34; signal <= 64; signal++) process.kill(pid, signal);
+    // Signals are taken in order of arrival: if gracie forwards this one, it outlived every real-time signal.
+    await run.signal('SIGUSR2');
+    await run.waitForLines(/^child got SIGUSR2$/);
+    await run.signal('SIGTERM');
+    expect((await run.exit()).code).toBe(3);
+  });
+
   it('rewrites the stop signal: SIGTERM arrives as SIGQUIT', async () => {
     const run = gracie(['--stop-signal', 'quit', '--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGQUIT=0']);
     await run.ready();

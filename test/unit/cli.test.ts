@@ -270,11 +270,36 @@ describe('usage errors: UsageError, exit 2, one line naming the option', () => {
   });
 });
 
+describe('-h is read in its turn, like -V (fuzzing, #6)', () => {
+  it.each([
+    [['--bogus', '--', 'app', '--help']],
+    [['--bogus', 'app', '-h']],
+    [['-x', '--', '-h']],
+    [['--process-group=yes', 'app', '-h']],
+  ])("%j: an unknown option stays an error when the command's arguments hold -h", (args) => {
+    expect(usageMessage(args)).toMatch(/^unknown option '(--bogus|-x|--process-group=yes)' \(see gracie --help for the options\)$/);
+  });
+
+  it.each([[['-hg', 'app']], [['-ghv', 'app']], [['-gh']]])('%j: -h inside a cluster of flags is help', (args) => {
+    const { result, written } = parse(args);
+    expect(result).toEqual({ kind: 'done' });
+    expect(written.join('')).toContain('Usage: gracie [options] [--] <command> [args...]');
+  });
+
+  it('-h given as the value of an option is that value', () => {
+    expect(run(['-t', '-h', 'app']).values.stopTimeout).toBe('-h');
+  });
+});
+
 describe('commander suggestions stay on one line', () => {
   it('a near-miss option names the option and the suggestion in one line', () => {
     expect(usageMessage(['--stop-timout', '5', 'cmd'])).toBe(
       "unknown option '--stop-timout' (Did you mean --stop-timeout?) (see gracie --help for the options)",
     );
+  });
+  it('control characters in an unknown flag are shown escaped, on the one line (fuzzing, #6)', () => {
+    expect(usageMessage(['--bo\ngus', 'cmd'])).toBe("unknown option '--bo\\ngus' (see gracie --help for the options)");
+    expect(usageMessage(['-x\r\u001b[2J', 'cmd'])).toBe("unknown option '-x\\r\\x1b[2J' (see gracie --help for the options)");
   });
   it('help shows no "(default: [])" for the repeatable options', () => {
     const { written } = parse(['--help']);

@@ -450,3 +450,22 @@ describe('a signal rewritten twice', () => {
     );
   });
 });
+
+describe('a value holding control characters (fuzzing, #6)', () => {
+  it.each<[string, Partial<CliValues>, Env, string]>([
+    ['a signal on the command line', { stopSignal: 'QU\nIT' }, {}, `invalid --stop-signal 'QU\\nIT': expected ${SIGNAL_FORMS}`],
+    ['a signal in the environment', {}, { GRACIE_STOP_SIGNAL: 'x\r\u001b[31m' }, `invalid GRACIE_STOP_SIGNAL 'x\\r\\x1b[31m': expected ${SIGNAL_FORMS}`],
+    ['a duration', {}, { GRACIE_STOP_TIMEOUT: '1\n0x' }, `invalid GRACIE_STOP_TIMEOUT '1\\n0x': expected ${DURATION_FORMS}`],
+    ['a boolean', {}, { GRACIE_PROCESS_GROUP: 'y\tes\u0085' }, `invalid GRACIE_PROCESS_GROUP 'y\\tes\\x85': ${BOOLEAN_FORMS}`],
+    ['a rewrite', { rewrite: ['TERM:\u2028'] }, {}, `invalid --rewrite 'TERM:\\u2028': ${REWRITE_FORMS}`],
+    ['a delay too long', { stopDelay: '20s\n' }, {}, "invalid --stop-delay '20s\\n': the stop delay counts inside the stop timeout (default 10s), so it must be shorter"],
+  ])('%s: shown escaped, so the message stays one line', (_, cli, env, message) => {
+    expect(usageMessage(() => resolve(cli, env))).toBe(message);
+  });
+
+  it('still accepts a valid value with blanks around it, a newline included', () => {
+    const config = resolve({ stopSignal: 'QUIT\n' }, { GRACIE_STOP_TIMEOUT: '\t5s\n' });
+    expect(rewriteOf(config)).toEqual([[15, 3]]);
+    expect(config.stopTimeoutMs).toBe(5_000);
+  });
+});

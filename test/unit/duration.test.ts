@@ -59,6 +59,18 @@ describe('parseDuration', () => {
     },
   );
 
+  it.each([`0.${'0'.repeat(400)}1`, `0.${'0'.repeat(330)}1s`, `.${'0'.repeat(400)}5h`])(
+    'rejects a tiny non-zero %j that underflows a double, rather than reading 0 = never (fuzzing, #6)',
+    (text) => {
+      expect(usageError(() => parseDuration(text, '--stop-timeout')).message).toBe(`invalid --stop-timeout '${text}': must be 0 or at least 1ms`);
+    },
+  );
+
+  it('still reads zeros with many decimals as 0', () => {
+    expect(parseDuration(`0.${'0'.repeat(400)}`, '--stop-timeout')).toBe(0);
+    expect(parseDuration(`000.000ms`, '--stop-timeout')).toBe(0);
+  });
+
   it('names whatever option or variable it is told about', () => {
     expect(usageError(() => parseDuration('10x', 'GRACIE_STOP_DELAY')).message).toBe(`invalid GRACIE_STOP_DELAY '10x': ${EXPECTED}`);
   });
