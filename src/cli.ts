@@ -104,7 +104,13 @@ export function parseWithCommander(args: readonly string[], write: (text: string
     logFormat: opts.logFormat,
     warnOnReap: opts.warnOnReap === true,
   };
-  return { kind: 'run', values, command: program.args };
+  // commander reads a word like -5 or -.5 as a negative number, not an option, and so as the command. A
+  // command starting with '-' must follow '--', as the usage says.
+  const command = program.args;
+  if (command[0]?.startsWith('-') && args[args.length - command.length - 1] !== '--') {
+    throw new UsageError(`unknown option '${printable(command[0])}' (see gracie --help for the options; a command starting with '-' goes after --)`);
+  }
+  return { kind: 'run', values, command };
 }
 
 /** What commander returns when no option is given. */

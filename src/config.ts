@@ -72,6 +72,8 @@ export function printable(text: string): string {
 }
 
 function buildConfig(cli: CliValues, command: readonly string[], env: Env, stderrIsTTY: boolean): Config {
+  // An empty program name can never run (execvp fails with ENOENT): a usage error, not a 127 after the fact.
+  if (command[0] === '') throw new UsageError("invalid command '': the program to run must be a non-empty word");
   const timeoutSource = pick(cli.stopTimeout, '--stop-timeout', env, 'GRACIE_STOP_TIMEOUT');
   const delaySource = pick(cli.stopDelay, '--stop-delay', env, 'GRACIE_STOP_DELAY');
   const stopTimeoutMs = timeoutSource ? parseDuration(timeoutSource.value, timeoutSource.what) : DEFAULT_STOP_TIMEOUT_MS;

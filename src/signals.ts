@@ -84,7 +84,8 @@ export function parseSignal(text: string, what: string): number {
     const num = Number(trimmed);
     if (NAME_OF.has(num)) return num;
   } else {
-    const upper = trimmed.toUpperCase();
+    // ASCII letters only: toUpperCase() would take 'ſıgquıt' for SIGQUIT and 'ﬆop' for STOP.
+    const upper = trimmed.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
     const num = TABLE[upper.startsWith('SIG') ? upper : `SIG${upper}`];
     if (num !== undefined) return num;
   }

@@ -243,6 +243,15 @@ describe('usage errors: UsageError, exit 2, one line naming the option', () => {
     expect(usageMessage(args)).toBe(message);
   });
 
+  // commander reads these as negative numbers, i.e. as the command; they ran as `-5` and ended in 127.
+  it.each([[['-5', 'app']], [['-g', '-.5', 'app']], [['-', 'app']]])('%j: a command starting with - must follow --', (args) => {
+    expect(usageMessage(args)).toMatch(/^unknown option '-[.5]*' \(see gracie --help for the options; a command starting with '-' goes after --\)$/);
+  });
+
+  it('after --, a command starting with - is the command', () => {
+    expect(run(['-g', '--', '-5', 'x']).command).toEqual(['-5', 'x']);
+  });
+
   it.each([
     [['-t'], "option '-t, --stop-timeout <dur>' argument missing (see gracie --help)"],
     [['--stop-timeout'], "option '-t, --stop-timeout <dur>' argument missing (see gracie --help)"],

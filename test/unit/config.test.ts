@@ -469,3 +469,12 @@ describe('a value holding control characters (fuzzing, #6)', () => {
     expect(config.stopTimeoutMs).toBe(5_000);
   });
 });
+
+describe('the command', () => {
+  it('an empty program name is a usage error, not a 127 once spawned', () => {
+    const none: CliValues = { rewrite: [], successExit: [], verbose: 0, quiet: 0, warnOnReap: false };
+    expect(usageError(() => resolveConfig(none, ['', 'arg'], {}, false)).message).toBe(
+      "invalid command '': the program to run must be a non-empty word",
+    );
+  });
+});

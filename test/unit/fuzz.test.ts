@@ -224,6 +224,9 @@ function expectedConfig(cli: CliValues, command: string[], env: Env, stderrIsTTY
     else problems.push({ what: format.what, value: format.value, hint: [FORMAT_FORMS] });
   }
 
+  // An empty program name can never run.
+  if (command[0] === '') problems.push({ what: 'invalid command', value: '', hint: ['non-empty'] });
+
   if (problems.length > 0) return { kind: 'usage', problems };
   return {
     kind: 'config',
@@ -612,6 +615,10 @@ function expectedParse(pieces: Piece[], end: Tail): Outcome | { kind: 'run'; val
     }
   }
   if (end.command === null) return { kind: 'usage', problems: [{ what: 'missing command', hint: ['usage is gracie'] }] };
+  // A command starting with '-' (commander reads `-` and `-5` as words) must come after `--`.
+  if (end.args[0] !== '--' && end.command[0].startsWith('-')) {
+    return { kind: 'usage', problems: [{ what: 'unknown option', value: end.command[0], hint: ['goes after --'] }] };
+  }
   return { kind: 'run', values, command: end.command };
 }
 
@@ -757,7 +764,7 @@ describe('fuzzed input: the intended configuration or one clear usage line, noth
           } else {
             // From commander: the flag it could not read, or the missing command.
             expect(actual.error.message).toMatch(
-              /^(unknown option '.+' (\(Did you mean .+\?\) )?\(see gracie --help for the options\)|option '.+' argument missing \(see gracie --help\)|missing command: )/,
+              /^(unknown option '.+' (\(Did you mean .+\?\) )?\(see gracie --help for the options[^)]*\)|option '.+' argument missing \(see gracie --help\)|missing command: )/,
             );
           }
           return;

@@ -31,6 +31,11 @@ describe('parseSignal', () => {
     expect(parseSignal(text, '--stop-signal')).toBe(3);
   });
 
+  // toUpperCase() folds these into SIGQUIT and STOP; only ASCII letters are signal names.
+  it.each(['ſıgquıt', 'quıt', 'ﬆop'])('rejects the look-alike %j', (text) => {
+    expect(() => parseSignal(text, '--stop-signal')).toThrow(/invalid --stop-signal/);
+  });
+
   it.each(Object.entries(S))('accepts every spelling of %s', (name, num) => {
     const short = name.slice(3);
     for (const text of [name, short, name.toLowerCase(), short.toLowerCase(), String(num)]) {
