@@ -61,22 +61,63 @@ function failBeforeStart(error: unknown): ExitDecision {
 
 async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDecision> {
   const isPid1 = process.pid === 1;
+  const libc = openLibc(config, log);
+  const parentDied = libc ? setUpInit(libc, config, isPid1, log) : false;
+  // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
+  const terminal = libc && isatty(0) ? new Terminal(libc, isPid1, log) : null;
+  let finish: (end: ChildEnd) => void = () => {};
+  const ended = new Promise<ChildEnd>((resolve) => (finish = resolve));
+  const child = { pid: 0 };
+  const supervisor: Supervisor = createSupervisor(config, log, isPid1, child, finish, () => reaper);
+  const reaper = libc
+    ? new Reaper(libc, log, config.warnOnReap, {
+        mainExited: (end) => supervisor.onChildExit(end),
+        mainStopped: (signal) => terminal?.childStopped(signal),
+        orphanReaped: () => supervisor.onOrphanReaped(),
+        nothingLeft: () => supervisor.onLeftoversGone(),
+      })
+    : null;
+  child.pid = await startChild(config, env, log, libc && reaper ? { libc, reaper, terminal } : null, supervisor);
+  // Nothing else keeps Node's event loop alive while gracie waits for SIGCHLD; this timer never fires in practice.
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+  keepRunningOnErrors(log);
+  // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
+  process.chdir('/');
+  deliverSignalsTo((signal) => {
+    if (signal === SIGCONT && terminal?.resumed(child.pid)) return;
+    supervisor.onSignal(signal);
+  });
+  if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
+  const end = await ended;
+  clearInterval(keepAlive);
+  const decision = decideExit(end, config.successExit, isPid1);
+  if (decision.kind === 'signal' && libc) tryOrLog(log, 'disable core dumps', () => libc.disableCoreDumps());
+  return decision;
+}
+
+/** The libc bindings, or null (with one warning saying what gracie cannot do without them). */
+function openLibc(config: Config, log: Logger): Libc | null {
   const libc = config.ffi ? loadLibc() : 'turned off by GRACIE_FFI=0';
   if (typeof libc === 'string') {
     log.warn({ reason: libc }, 'no libc bindings: forwarding signals only; cannot reap orphans, be a subreaper, arm -p or hand over the terminal');
+    return null;
   }
-  const libcOk = typeof libc === 'string' ? null : libc;
-  if (libcOk && isatty(2)) stderrSink.guard = (write) => libcOk.writeToTerminal(write);
-  const parentDied = libcOk ? setUpInit(libcOk, config, isPid1, log) : false;
+  if (isatty(2)) stderrSink.guard = (write) => libc.writeToTerminal(write);
+  return libc;
+}
+
+/** The state machine, wired to the clock, kill(2), the reaper or a group watch, and the logger. */
+function createSupervisor(
+  config: Config,
+  log: Logger,
+  isPid1: boolean,
+  child: { pid: number },
+  finish: (end: ChildEnd) => void,
+  reaper: () => Reaper | null,
+): Supervisor {
   // As PID 1 or subreaper, every process the child leaves behind becomes gracie's child: reaping tells when
   // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
-  const adoptsOrphans = libcOk !== null && (isPid1 || config.subreaper);
-  // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
-  const terminal = libcOk && isatty(0) ? new Terminal(libcOk, isPid1, log) : null;
-
-  let childPid = 0;
-  let finish: (end: ChildEnd) => void = () => {};
-  const ended = new Promise<ChildEnd>((resolve) => (finish = resolve));
+  const adoptsOrphans = (): boolean => reaper() !== null && (isPid1 || config.subreaper);
   const supervisor: Supervisor = new Supervisor(config, {
     now: () => performance.now(),
     setTimer: (ms, fire) => {
@@ -84,53 +125,42 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
       return () => clearTimeout(timer);
     },
     send: (target, signal) => {
-      const failure = sendSignal(target, childPid, isPid1, signal, adoptsOrphans ? listChildren : () => []);
+      const failure = sendSignal(target, child.pid, isPid1, signal, adoptsOrphans() ? listChildren : () => []);
       if (failure === 'ESRCH') log.debug({ target, signal }, 'nothing left to signal');
       else if (failure) log.error({ target, signal, errno: failure }, 'could not send signal');
     },
-    watchLeftovers: () =>
-      adoptsOrphans && reaper ? reaper.anyChildLeft : watchGroup(childPid, () => supervisor.onLeftoversGone()),
+    watchLeftovers: () => (adoptsOrphans() ? (reaper()?.anyChildLeft ?? false) : watchGroup(child.pid, () => supervisor.onLeftoversGone())),
     finish,
     // As PID 1 there is no shell to report a stopped job to: forward only.
     suspendSelf: () => (isPid1 ? undefined : process.kill(process.pid, 'SIGSTOP')),
     log,
   });
-  const reaper = libcOk
-    ? new Reaper(libcOk, log, config.warnOnReap, {
-        mainExited: (end) => supervisor.onChildExit(end),
-        mainStopped: (signal) => terminal?.childStopped(signal),
-        orphanReaped: () => supervisor.onOrphanReaped(),
-        nothingLeft: () => supervisor.onLeftoversGone(),
-      })
-    : null;
+  return supervisor;
+}
 
+/** Spawns the command: posix_spawnp with gracie reaping, or libuv's spawn without libc. Returns the pid. */
+async function startChild(
+  config: Config,
+  env: Env,
+  log: Logger,
+  withLibc: { libc: Libc; reaper: Reaper; terminal: Terminal | null } | null,
+  supervisor: Supervisor,
+): Promise<number> {
   const childEnv = childEnvironment(env);
-  if (libcOk && reaper) {
-    reaper.listen();
-    tryOrLog(log, "widen libuv's signal pipe", () => log.debug({ bytes: widenSignalPipe(libcOk) }, 'signal pipe widened'));
-    const takeTerminal = terminal?.shouldHandOver() ?? false;
-    childPid = spawnWithLibc(libcOk, config.command, childEnv, inheritedDescriptors(env), takeTerminal);
-    log.debug({ pid: childPid, command: config.command, isPid1, takeTerminal }, 'child started');
-    reaper.watchMain(childPid);
-  } else {
-    childPid = await spawnWithLibuv(config.command, childEnv, (end) => supervisor.onChildExit(end));
-    log.debug({ pid: childPid, command: config.command, isPid1 }, 'child started');
+  const isPid1 = process.pid === 1;
+  if (!withLibc) {
+    const pid = await spawnWithLibuv(config.command, childEnv, (end) => supervisor.onChildExit(end));
+    log.debug({ pid, command: config.command, isPid1 }, 'child started');
+    return pid;
   }
-  // Nothing else keeps Node's event loop alive while gracie waits for SIGCHLD; this timer never fires in practice.
-  const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
-  keepRunningOnErrors(log);
-  // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
-  process.chdir('/');
-  deliverSignalsTo((signal) => {
-    if (signal === SIGCONT && terminal?.resumed(childPid)) return;
-    supervisor.onSignal(signal);
-  });
-  if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
-  const end = await ended;
-  clearInterval(keepAlive);
-  const decision = decideExit(end, config.successExit, isPid1);
-  if (decision.kind === 'signal' && libcOk) tryOrLog(log, 'disable core dumps', () => libcOk.disableCoreDumps());
-  return decision;
+  const { libc, reaper, terminal } = withLibc;
+  reaper.listen();
+  tryOrLog(log, "widen libuv's signal pipe", () => log.debug({ bytes: widenSignalPipe(libc) }, 'signal pipe widened'));
+  const takeTerminal = terminal?.shouldHandOver() ?? false;
+  const pid = spawnWithLibc(libc, config.command, childEnv, inheritedDescriptors(env), takeTerminal);
+  log.debug({ pid, command: config.command, isPid1, takeTerminal }, 'child started');
+  reaper.watchMain(pid);
+  return pid;
 }
 
 /**
