@@ -84,8 +84,10 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
   process.chdir('/');
   deliverSignalsTo((signal) => {
-    if (signal === SIGCONT && terminal?.resumed(child.pid)) return;
-    supervisor.onSignal(signal);
+    if (signal !== SIGCONT || !terminal?.resumed(child.pid)) supervisor.onSignal(signal);
+    // A flood that outruns the event loop fills libuv's signal pipe, and libuv drops what does not fit: a lost
+    // SIGCHLD would leave gracie waiting for a child long dead. Every signal handled is also a reaping turn.
+    reaper?.sweep();
   });
   if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
   const end = await ended;

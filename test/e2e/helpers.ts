@@ -28,6 +28,10 @@ export interface RunOptions {
   stdin?: string;
   /** run `node bin/gracie.js` instead of executing bin/gracie.js through its shebang */
   viaNode?: boolean;
+  /** arguments for gracie's own Node, before bin/gracie.js (a `--require` hook); implies viaNode */
+  nodeArgs?: string[];
+  /** close the test's end of gracie's stderr pipe right after the spawn: every log write then fails with EPIPE */
+  closeStderrReader?: boolean;
   /** open this many extra pipes for gracie, as fds 3, 4, ... (socket activation, a pipe to a sidecar) */
   extraFds?: number;
 }
@@ -58,13 +62,15 @@ export class GracieRun {
   private exited = false;
 
   constructor(args: readonly string[], options: RunOptions = {}) {
-    const gracie = options.viaNode ? [process.execPath, GRACIE] : [GRACIE];
+    const gracie = options.viaNode || options.nodeArgs ? [process.execPath, ...(options.nodeArgs ?? []), GRACIE] : [GRACIE];
     const argv = AS_PID1 ? ['unshare', '--pid', '--fork', '--mount-proc', ...gracie, ...args] : [...gracie, ...args];
     const env = { ...process.env, GRACIE_E2E_PID1: undefined, ...options.env };
     const stdio: Array<'pipe'> = Array(3 + (options.extraFds ?? 0)).fill('pipe');
     this.proc = spawn(argv[0], argv.slice(1), { env, cwd: options.cwd, stdio });
     this.proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    this.proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    // Closed before gracie's Node has even started, so before its first log line.
+    if (options.closeStderrReader) this.proc.stderr?.destroy();
+    else this.proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     if (options.stdin !== undefined) this.proc.stdin?.end(options.stdin);
     this.ended = new Promise((resolveEnded) => {
       this.proc.on('close', (code, signal) => {
