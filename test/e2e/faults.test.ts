@@ -3,6 +3,7 @@
 // and an unexpected exception inside gracie. Each time gracie keeps supervising, strands nothing and exits with the
 // child's status.
 import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AS_PID1, endedBySignal, FIXTURES, gracie, readIfExists, SIGNALS_FIXTURE, tryKill, waitFor, type Ended, type GracieRun } from './helpers';
@@ -56,6 +57,7 @@ function catches(pid: number, signal: number): boolean {
 
 const SIGTERM = 15;
 const SIGPWR = 30;
+const SIGUSR1 = 10;
 
 const entriesMatching = (run: GracieRun, pattern: RegExp): Array<Record<string, unknown>> =>
   run.logs().filter((entry) => pattern.test(String(entry.msg)));
@@ -206,6 +208,15 @@ function stillRunning(run: GracieRun, pid: number): boolean {
   return s !== undefined && s.state !== 'Z' && s.ppid === run.proc.pid;
 }
 
+/** Resolves true if something listens on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolveListening) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolveListening(true)));
+    socket.once('error', () => resolveListening(false));
+  });
+}
+
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Starts gracie with a child that exits 42 on SIGTERM once its trap is set, then waits until it reaches `trigger`. */
@@ -280,6 +291,44 @@ describe('signals at every instant of start-up', () => {
       const ended = await run.exit(10_000);
       if (process.env.FAULTS_DEBUG) console.info(`${context}: ${sent} sent, ${ended.code} ${ended.signal} ready=${/ready/.test(ended.stdout)}`);
       expectStoppedBySigterm(ended, `${context}, ${sent} SIGTERMs\n${run.describe().slice(0, 4000)}`);
+      expect(childrenMarked(mark), `${context}: the child must be gone`).toEqual([]);
+    }
+  }, 60_000);
+});
+
+describe('SIGUSR1 at every instant of start-up', () => {
+  it("never opens Node's inspector, whenever it comes", async () => {
+    // 20 rounds from each phase of start-up, each a burst of up to 100 SIGUSR1 (one per millisecond) until
+    // the child is ready or gracie is gone. Without the launcher's --inspect-port, 17 of 20 starts flooded so opened
+    // a debugger on 127.0.0.1:9229.
+    for (let i = 0; i < 20; i++) {
+      const trigger = PHASES[Math.floor(i / 2) % (PHASES.length - 1)];
+      const mark = marker('early-usr1');
+      const { run, pid } = await startUntil(trigger, mark);
+      // Every other round waits for the riskiest instant: Node's own SIGUSR1 handler (the inspector's) is installed
+      // and gracie's is not yet.
+      const nodeHandlerOnly = (): boolean => catches(pid, SIGUSR1) && !catches(pid, SIGPWR);
+      if (i % 2 === 1) {
+        for (let turn = 0; turn < 10_000 && phaseOf(run, pid) === 'node' && !nodeHandlerOnly(); turn++) await nextTurn();
+      }
+      const armed = nodeHandlerOnly() ? ', Node armed' : '';
+      const context = `round ${i + 1}, SIGUSR1 from phase ${phaseOf(run, pid) ?? 'gone'}${armed}${AS_PID1 ? ' (PID 1)' : ''}`;
+      const ready = (): boolean => /^child ready \d+$/m.test(run.stdout);
+      // Paced, not synchronising: one per millisecond spans the ~30 ms of Node's boot, whatever the phase.
+      for (let sent = 0; sent < 100 && stillRunning(run, pid) && !ready(); sent++) {
+        tryKill(pid, 'SIGUSR1');
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await waitFor(() => (ready() || !stillRunning(run, pid) ? true : undefined), `${context}: the child ready or gracie gone`, () => run.describe());
+      expect(run.stderr, context).not.toMatch(/Debugger listening/);
+      expect(await listening(9229), context).toBe(false);
+      if (stillRunning(run, pid)) await run.signal('SIGTERM');
+      const ended = await run.exit(10_000);
+      // Either the child's trap took the SIGTERM, or a SIGUSR1 ended it before its trap was set (gracie forwards it
+      // and reports it) or ended gracie in the milliseconds of Node's boot when nothing catches it yet.
+      const byUsr1 = endedBySignal('SIGUSR1', 10);
+      const stopped = ended.code === 42 || (ended.code === byUsr1.code && ended.signal === byUsr1.signal);
+      expect(stopped, `${context}: ended with code ${ended.code}, signal ${ended.signal}\n${run.describe()}`).toBe(true);
       expect(childrenMarked(mark), `${context}: the child must be gone`).toEqual([]);
     }
   }, 60_000);
