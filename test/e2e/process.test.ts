@@ -101,6 +101,15 @@ describe('bad input: exit 2, one line naming the problem, the child never starts
   });
 });
 
+describe('the Node gracie runs on', () => {
+  it('is the first node on PATH: CI runs this suite on Node 20 and, with GRACIE_E2E_NODE_MAJOR=24, on Node 24', async () => {
+    const ended = await gracie(['--', 'sh', '-c', 'readlink /proc/$PPID/exe']).exit();
+    const version = spawnSync(ended.stdout.trim(), ['-v'], { encoding: 'utf8' }).stdout.trim();
+    const expected = process.env.GRACIE_E2E_NODE_MAJOR ?? process.versions.node.split('.')[0];
+    expect(version, `gracie's Node at ${ended.stdout.trim()}`).toMatch(new RegExp(`^v${expected}\\.`));
+  });
+});
+
 describe('what the child gets', () => {
   it('options stop at the command: the command keeps its own flags', async () => {
     const ended = await gracie(['sh', '-c', 'echo "$0 $1"', '-g', '--stop-timeout']).exit();
