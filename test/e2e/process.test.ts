@@ -1,5 +1,5 @@
 // Exit statuses, bad input, and what the child inherits: arguments, stdio, environment, working directory.
-import { existsSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -145,6 +145,23 @@ describe('what the child gets', () => {
     expect(ended).toMatchObject({ code: 0, stdout: `${nodeOptions}|unset` });
     const empty = await gracie(['--', 'sh', '-c', 'printf "%s" "${NODE_OPTIONS-unset}"'], { env: { NODE_OPTIONS: '' } }).exit();
     expect(empty.stdout).toBe('');
+  });
+
+  it('an agent hook, --inspect and a big heap in NODE_OPTIONS act on the Node app only, never on gracie', async () => {
+    const hook = join(scratch, 'app-hook.js');
+    const seen = join(scratch, 'hook-seen');
+    writeFileSync(hook, `require('fs').appendFileSync(${JSON.stringify(seen)}, process.pid + '\\n');\n`);
+    // Port 0: the app's inspector takes a free port, and says so on stderr.
+    const nodeOptions = `--require ${hook} --inspect=127.0.0.1:0 --max-old-space-size=4096`;
+    const app = `console.log(JSON.stringify([process.pid, process.env.NODE_OPTIONS, require('v8').getHeapStatistics().heap_size_limit > 3e9]))`;
+    const ended = await gracie(['--', process.execPath, '-e', app], { env: { NODE_OPTIONS: nodeOptions } }).exit();
+    expect(ended.code, ended.stderr).toBe(0);
+    const [appPid, appOptions, bigHeap] = JSON.parse(ended.stdout) as [number, string, boolean];
+    expect(appOptions).toBe(nodeOptions);
+    expect(bigHeap).toBe(true);
+    // The hook ran once, in the app, and the one inspector that opened was the app's.
+    expect(readFileSync(seen, 'utf8')).toBe(`${appPid}\n`);
+    expect(ended.stderr.match(/Debugger listening/g)).toHaveLength(1);
   });
 
   it('the child starts with every signal at its default action and nothing blocked, whatever gracie inherited', async () => {
