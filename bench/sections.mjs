@@ -415,7 +415,7 @@ export async function storm(ctx) {
     markdown: tables.join('\n').trimEnd(),
     data,
     notes: [`Standard signals coalesce while pending (in the kernel, for the init and again for the child), so far fewer than ${n} arrive with every init: the count shows how many forwards got through, not a loss. What must never be lost is the SIGTERM sent right after the storm. Drain = the child's last receipt minus the end of sending. Init CPU covers the storm and the drain.`,
-      `Stalled: only the init's main thread is held in a ptrace stop (PTRACE_SEIZE + PTRACE_INTERRUPT on that one thread) from just before the first signal until ${stallMs} ms later. A single-threaded init keeps the signals pending in the kernel, which never loses a pending SIGTERM; in a Node init the kernel hands them to another thread, whose libuv handler queues each one in a pipe the stopped loop cannot drain (64 KiB, 4096 signals) and drops what does not fit.`],
+      `Stalled: only the init's main thread is held in a ptrace stop (PTRACE_SEIZE + PTRACE_INTERRUPT on that one thread) from just before the first signal until ${stallMs} ms later. A single-threaded init keeps the signals pending in the kernel, which never loses a pending SIGTERM; in a Node init the kernel hands them to another thread, whose libuv handler queues each one in a pipe the stopped loop cannot drain (64 KiB, 4096 signals) and drops what does not fit; gracie widens that pipe to 1 MiB (65,536 signals) at start-up.`],
   };
 }
 
