@@ -85,6 +85,47 @@ function defineInits(opts, tools) {
   ];
 }
 
+/**
+ * Memory references for section 2: the Node floor with an FFI layer preloaded, to tell how much of a Node init's
+ * memory is the price of calling libc. One preloads gracie's own src/libc.ts (bundled as gracie bundles it; koffi
+ * loaded as gracie loads it), the other bench/ffi-addon.c, a minimal N-API addon with the same calls. Both make
+ * the process a subreaper and reap once. They live in node_modules/.cache so that koffi resolves from there.
+ */
+async function buildFfiReferences(tools) {
+  const node = process.execPath;
+  const floor = join(HERE, 'node-floor.mjs');
+  const dir = join(ROOT, 'node_modules', '.cache', 'gracie-bench');
+  mkdirSync(dir, { recursive: true });
+  const refs = [], problems = [];
+  const asInit = (name, preload) => {
+    const argv = (x) => [node, '--require', preload, floor, ...x, '--'];
+    refs.push({ name, reference: true, host: argv, pid1: argv });
+  };
+  try {
+    const { buildSync } = await import('esbuild');
+    buildSync({ entryPoints: [join(ROOT, 'src', 'libc.ts')], outfile: join(dir, 'libc.cjs'), bundle: true,
+      platform: 'node', target: 'node20', format: 'cjs', external: ['koffi'], logLevel: 'silent' });
+    writeFileSync(join(dir, 'koffi-preload.cjs'), "const libc = require('./libc.cjs').loadLibc();\n" +
+      "if (typeof libc === 'string') throw new Error(libc);\nlibc.setChildSubreaper();\nlibc.reapOne();\n");
+    asInit('node-floor + koffi', join(dir, 'koffi-preload.cjs'));
+  } catch (e) {
+    problems.push(`node-floor + koffi: cannot bundle src/libc.ts (${e.message.split('\n')[0]})`);
+  }
+  const headers = join(dirname(node), '..', 'include', 'node');
+  if (!tools.gcc) problems.push('node-floor + C addon: no gcc');
+  else if (!existsSync(join(headers, 'node_api.h'))) problems.push(`node-floor + C addon: no Node headers in ${headers}`);
+  else {
+    const out = join(dir, 'ffi-addon.node');
+    const r = capture('gcc', ['-O2', '-Wall', '-shared', '-fPIC', '-fvisibility=hidden', '-I', headers, '-o', out, join(HERE, 'ffi-addon.c')]);
+    if (!existsSync(out)) problems.push(`node-floor + C addon: gcc failed on bench/ffi-addon.c: ${r}`);
+    else {
+      writeFileSync(join(dir, 'addon-preload.cjs'), "const libc = require('./ffi-addon.node');\nlibc.setChildSubreaper();\nlibc.reapOne();\n");
+      asInit('node-floor + C addon', join(dir, 'addon-preload.cjs'));
+    }
+  }
+  return { refs, problems };
+}
+
 /** gracie present and able to run `-- /bin/true`? Returns null when fine, else the reason. */
 async function checkGracie(path) {
   if (!existsSync(path)) return `not found at ${path} (build it first: npm run build)`;
@@ -193,13 +234,19 @@ async function main() {
     process.on(sig, () => { cleanup(); process.exit(130); });
   }
   const bins = tools.gcc ? compile(tmp) : {};
+  let memoryReferences = [];
+  if (sections.includes('memory') && inits.some((i) => i.name === 'node-floor')) {
+    const { refs, problems } = await buildFfiReferences(tools);
+    for (const p of problems) process.stderr.write(`bench: memory reference skipped: ${p}\n`);
+    memoryReferences = refs;
+  }
   // gracie run as a program (its /bin/sh launcher), the way an ENTRYPOINT runs it: start-up only
   const gracie = inits.find((i) => i.name === 'gracie');
   const gracieExec = gracie && canExec(opts.gracie) && readFileSync(opts.gracie, 'utf8').startsWith('#!') ? opts.gracie : null;
 
   const m = meta(opts, tools, inits, gracieProblem);
   const ctx = {
-    quick: opts.quick, inits, tools, bins, tmp, gracieExec,
+    quick: opts.quick, inits, tools, bins, tmp, gracieExec, memoryReferences,
     // progress on a terminal only: one self-overwriting line on stderr
     progress: process.stderr.isTTY
       ? (msg) => process.stderr.write(`\r\x1b[K[${((Date.now() - t0) / 1000).toFixed(0)}s] ${msg}`)

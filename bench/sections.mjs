@@ -78,9 +78,11 @@ export async function memory(ctx) {
   const rounds = ctx.quick ? 1 : 3, settleMs = ctx.quick ? 500 : 1000;
   const samples = {};
   const errors = {};
+  // the FFI references (the Node floor with koffi, with a C addon) take their turns with the inits
+  const measured = [...ctx.inits, ...(ctx.memoryReferences ?? [])];
   for (const m of MODES) {
     for (let r = 0; r < rounds; r++) {
-      for (const init of rotate(ctx.inits, r)) {
+      for (const init of rotate(measured, r)) {
         const key = `${init.name}|${m.key}`;
         ctx.progress(`memory: ${m.label} round ${r + 1}/${rounds} ${init.name}`);
         const l = await launch([...initArgv(init, m.pid1), '/bin/sleep', '1000'], { pid1: m.pid1 });
@@ -102,7 +104,7 @@ export async function memory(ctx) {
     const floor = samples[`${FLOOR}|${m.key}`];
     const fAnon = floor && median(floor.map((s) => s.rssAnonKb));
     const fPss = floor && median(floor.map((s) => s.pssKb));
-    for (const init of ctx.inits) {
+    for (const init of measured) {
       const key = `${init.name}|${m.key}`;
       const s = samples[key] ?? [];
       const d = {
@@ -124,7 +126,8 @@ export async function memory(ctx) {
     markdown: table(['init', 'mode', 'RssAnon', 'PSS', 'PSS anon', 'VmRSS', 'threads', 'RssAnon vs floor', 'PSS vs floor', ''], rows),
     data,
     notes: [`\`INIT -- /bin/sleep 1000\`; sampled ${settleMs} ms after the sleep child exists; median of ${rounds} round(s).`,
-      'PSS splits shared pages among the processes mapping them, so the file-backed part of a Node init\'s PSS shrinks when more `node` processes run on the machine (the harness is one): compare PSS within a run; PSS anon and RssAnon are the steady figures.'],
+      'PSS splits shared pages among the processes mapping them, so the file-backed part of a Node init\'s PSS shrinks when more `node` processes run on the machine (the harness is one): compare PSS within a run; PSS anon and RssAnon are the steady figures.',
+      ...(ctx.memoryReferences?.length ? ['References, not inits: `node-floor + koffi` is the Node floor with gracie\'s own libc layer (src/libc.ts, koffi) preloaded, `node-floor + C addon` the floor with bench/ffi-addon.c, a minimal N-API addon with the same calls; each makes itself a subreaper and reaps once. Their excess over the floor is the price of FFI alone; gracie\'s excess over `node-floor + koffi` is gracie\'s own.'] : [])],
   };
 }
 
