@@ -111,9 +111,11 @@ async function buildFfiReferences(tools) {
   } catch (e) {
     problems.push(`node-floor + koffi: cannot bundle src/libc.ts (${e.message.split('\n')[0]})`);
   }
-  const headers = join(dirname(node), '..', 'include', 'node');
+  // Node-API is one ABI across Node versions: any Node's headers build an addon this Node loads
+  const headerDirs = [join(dirname(node), '..', 'include', 'node'), '/usr/local/include/node', '/usr/include/node'];
+  const headers = headerDirs.find((d) => existsSync(join(d, 'node_api.h')));
   if (!tools.gcc) problems.push('node-floor + C addon: no gcc');
-  else if (!existsSync(join(headers, 'node_api.h'))) problems.push(`node-floor + C addon: no Node headers in ${headers}`);
+  else if (!headers) problems.push(`node-floor + C addon: no node_api.h in ${headerDirs.join(', ')}`);
   else {
     const out = join(dir, 'ffi-addon.node');
     const r = capture('gcc', ['-O2', '-Wall', '-shared', '-fPIC', '-fvisibility=hidden', '-I', headers, '-o', out, join(HERE, 'ffi-addon.c')]);
