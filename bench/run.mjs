@@ -99,7 +99,7 @@ async function buildFfiReferences(tools) {
   const refs = [], problems = [];
   const asInit = (name, preload) => {
     const argv = (x) => [node, '--require', preload, floor, ...x, '--'];
-    refs.push({ name, reference: true, host: argv, pid1: argv });
+    refs.push({ name, host: argv, pid1: argv });
   };
   try {
     const { buildSync } = await import('esbuild');
@@ -118,6 +118,7 @@ async function buildFfiReferences(tools) {
   else if (!headers) problems.push(`node-floor + C addon: no node_api.h in ${headerDirs.join(', ')}`);
   else {
     const out = join(dir, 'ffi-addon.node');
+    rmSync(out, { force: true }); // a build left by an earlier run must not pass for this one
     const r = capture('gcc', ['-O2', '-Wall', '-shared', '-fPIC', '-fvisibility=hidden', '-I', headers, '-o', out, join(HERE, 'ffi-addon.c')]);
     if (!existsSync(out)) problems.push(`node-floor + C addon: gcc failed on bench/ffi-addon.c: ${r}`);
     else {
