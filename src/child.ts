@@ -1,5 +1,4 @@
 // Effects on the main child: spawn it, signal it. The "never kill(-1) unless PID 1" rule lives here only.
-import { spawn } from 'node:child_process';
 import { fstatSync, readdirSync, readFileSync } from 'node:fs';
 import type { Env } from './config';
 import { SpawnError } from './errors';
@@ -63,6 +62,9 @@ export function spawnWithLibc(libc: Libc, command: readonly string[], env: Env, 
  * with the pid once it runs; rejects with SpawnError (127/126) when it cannot. Reports the end through onExit.
  */
 export function spawnWithLibuv(command: readonly string[], env: Env, onExit: (end: ChildEnd) => void): Promise<number> {
+  // Required here, not imported: child_process pulls in net and streams, ~2 ms of every start, and only this
+  // fallback needs it.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const [file, ...args] = command;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: 'inherit', detached: true, env: env as NodeJS.ProcessEnv });

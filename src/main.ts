@@ -1,7 +1,6 @@
 // gracie, top-down: parse, configure, spawn, supervise, exit. The only place that catches errors and picks
 // the exit path. Setup may fail (exit 2, 126, 127, 1); once the child runs, errors are logged, never fatal.
 import { writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { childEnvironment, groupAlive, inheritedDescriptors, sendSignal, spawnWithLibc, spawnWithLibuv } from './child';
 import { parseCommandLine } from './cli';
 import { resolveConfig, type Config, type Env } from './config';
@@ -14,7 +13,7 @@ import { deliverSignalsTo } from './signal-inbox';
 import { widenSignalPipe } from './signal-pipe';
 import { stopSignalHint } from './hints';
 import { SIGCONT, SIGTERM, signalName } from './signals';
-import { Terminal } from './terminal';
+import { isTerminal, Terminal } from './terminal';
 import { Supervisor } from './supervisor';
 
 const writeOut = (text: string): void => {
@@ -27,7 +26,7 @@ export async function main(args: readonly string[], env: Env): Promise<ExitDecis
   try {
     const parsed = parseCommandLine(args, writeOut);
     if (parsed.kind === 'done') return { kind: 'code', code: 0 };
-    config = resolveConfig(parsed.values, parsed.command, env, isatty(2));
+    config = resolveConfig(parsed.values, parsed.command, env, isTerminal(2));
   } catch (error) {
     return failBeforeStart(error);
   }
@@ -64,7 +63,7 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
   const libc = openLibc(config, log);
   const parentDied = libc ? setUpInit(libc, config, isPid1, log) : false;
   // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
-  const terminal = libc && isatty(0) ? new Terminal(libc, isPid1, log) : null;
+  const terminal = libc && isTerminal(0) ? new Terminal(libc, isPid1, log) : null;
   let finish: (end: ChildEnd) => void = () => {};
   const ended = new Promise<ChildEnd>((resolve) => (finish = resolve));
   const child = { pid: 0 };
@@ -104,7 +103,7 @@ function openLibc(config: Config, log: Logger): Libc | null {
     log.warn({ reason: libc }, 'no libc bindings: forwarding signals only; cannot reap orphans, be a subreaper, arm -p or hand over the terminal');
     return null;
   }
-  if (isatty(2)) stderrSink.guard = (write) => libc.writeToTerminal(write);
+  if (isTerminal(2)) stderrSink.guard = (write) => libc.writeToTerminal(write);
   return libc;
 }
 

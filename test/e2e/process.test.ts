@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AS_PID1, endedBySignal, GRACIE, gracie, SIGNALS_FIXTURE } from './helpers';
+import { AS_PID1, endedBySignal, FIXTURES, GRACIE, gracie, SIGNALS_FIXTURE } from './helpers';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gracie-e2e-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -107,6 +107,22 @@ describe('the Node gracie runs on', () => {
     const version = spawnSync(ended.stdout.trim(), ['-v'], { encoding: 'utf8' }).stdout.trim();
     const expected = process.env.GRACIE_E2E_NODE_MAJOR ?? process.versions.node.split('.')[0];
     expect(version, `gracie's Node at ${ended.stdout.trim()}`).toMatch(new RegExp(`^v${expected}\\.`));
+  });
+});
+
+describe('what a start loads', () => {
+  // child_process, net and tty cost ~2 ms of every start together (docs/benchmarks.md); only the fallback without
+  // libc and a character device on stdin or stderr need them.
+  it('the happy path loads neither child_process nor net nor tty', async () => {
+    const list = join(scratch, 'modules-loaded');
+    const ended = await gracie(['--', 'true'], {
+      nodeArgs: ['--require', join(FIXTURES, 'module-list-hook.cjs')],
+      env: { GRACIE_TEST_MODULE_LIST: list },
+    }).exit();
+    expect(ended).toMatchObject({ code: 0, signal: null });
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded, 'the list the hook wrote').toContain('NativeModule fs');
+    expect(loaded.filter((name) => /^NativeModule (child_process|net|tty)$/.test(name))).toEqual([]);
   });
 });
 
