@@ -120,7 +120,8 @@ function createSupervisor(
   // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
   const adoptsOrphans = (): boolean => reaper() !== null && (isPid1 || config.subreaper);
   const supervisor: Supervisor = new Supervisor(config, {
-    now: () => performance.now(),
+    // hrtime, not performance.now(): the global `performance` loads perf_hooks (10 modules) on first use
+    now: () => Number(process.hrtime.bigint()) / 1e6,
     setTimer: (ms, fire) => {
       const timer = setTimeout(fire, ms);
       return () => clearTimeout(timer);
