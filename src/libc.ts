@@ -74,6 +74,11 @@ export interface Libc {
   realtimeSignals(): { min: number; max: number };
   /** Sets a signal's disposition to ignore, in gracie only: the child is spawned with every signal at default. */
   ignoreSignal(signal: number): void;
+  /**
+   * Gives the heap memory start-up freed back to the kernel (glibc's malloc_trim); false where libc has no such
+   * call (musl returns freed memory by itself).
+   */
+  releaseFreedMemory(): boolean;
 }
 
 /** Loads libc through koffi; returns the reason instead when it cannot (unsupported platform, no binary). */
@@ -158,6 +163,8 @@ function bindLibc(koffi: Koffi): Libc {
     // Exported by glibc and musl alike; the constants differ (34 and 35).
     sigrtmin: optional('int __libc_current_sigrtmin()'),
     sigrtmax: optional('int __libc_current_sigrtmax()'),
+    // glibc only
+    mallocTrim: optional('int malloc_trim(size_t pad)'),
   };
   const errnoName = (): string => errnoNameOf(koffi.errno());
   const errnoNameOf = (errno: number): string =>
@@ -281,6 +288,11 @@ function bindLibc(koffi: Koffi): Libc {
     realtimeSignals: () => ({ min: c.sigrtmin?.() ?? 34, max: c.sigrtmax?.() ?? 64 }),
     ignoreSignal(signal) {
       if (c.signal(signal, SIG_IGN) === -1) throw new LibcError('signal', errnoName());
+    },
+    releaseFreedMemory() {
+      if (!c.mallocTrim) return false;
+      c.mallocTrim(0);
+      return true;
     },
   };
 }

@@ -89,6 +89,9 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
     reaper?.sweep();
   });
   if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
+  // Start-up is over: what it allocated and freed (modules, koffi's set-up, V8's first compile jobs on other
+  // threads) can go back to the kernel for the container's whole life, 0.1-0.3 MiB (docs/benchmarks.md).
+  if (libc) setImmediate(() => tryOrLog(log, 'release freed memory', () => libc.releaseFreedMemory()));
   const end = await ended;
   clearInterval(keepAlive);
   const decision = decideExit(end, config.successExit, isPid1);
