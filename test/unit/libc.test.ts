@@ -10,7 +10,8 @@ function libc(): Libc {
 
 describe('releaseFreedMemory', () => {
   it('is bound where libc is glibc (malloc_trim), and says it did nothing elsewhere', () => {
-    const header = process.report.getReport().header as { glibcVersionRuntime?: string };
+    const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
+    const { header } = report;
     expect(libc().releaseFreedMemory()).toBe(header.glibcVersionRuntime !== undefined);
   });
 });
