@@ -23,10 +23,13 @@ const writeOut = (text: string): void => {
 /** Runs gracie with its arguments (argv without node and script) and environment; resolves to how to exit. */
 export async function main(args: readonly string[], env: Env): Promise<ExitDecision> {
   let config: Config;
+  // asked once: it picks the default log format, and whether log writes need SIGTTOU blocked (openLibc)
+  let stderrIsTerminal: boolean;
   try {
     const parsed = parseCommandLine(args, writeOut);
     if (parsed.kind === 'done') return { kind: 'code', code: 0 };
-    config = resolveConfig(parsed.values, parsed.command, env, isTerminal(2));
+    stderrIsTerminal = isTerminal(2);
+    config = resolveConfig(parsed.values, parsed.command, env, stderrIsTerminal);
   } catch (error) {
     return failBeforeStart(error);
   }
@@ -35,7 +38,7 @@ export async function main(args: readonly string[], env: Env): Promise<ExitDecis
   const hint = stopSignalHint(config.command, config.rewrite.has(SIGTERM));
   if (hint) log.warn({ command: config.command[0] }, hint);
   try {
-    return await supervise(config, env, log);
+    return await supervise(config, env, log, stderrIsTerminal);
   } catch (error) {
     if (error instanceof GracieError) {
       log.error({ exitCode: error.exitCode }, error.message);
@@ -58,9 +61,9 @@ function failBeforeStart(error: unknown): ExitDecision {
   return { kind: 'code', code: isUsage ? 2 : INTERNAL_FAILURE };
 }
 
-async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDecision> {
+async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal: boolean): Promise<ExitDecision> {
   const isPid1 = process.pid === 1;
-  const libc = openLibc(config, log);
+  const libc = openLibc(config, log, stderrIsTerminal);
   const parentDied = libc ? setUpInit(libc, config, isPid1, log) : false;
   // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
   const terminal = libc && isTerminal(0) ? new Terminal(libc, isPid1, log) : null;
@@ -100,13 +103,13 @@ async function supervise(config: Config, env: Env, log: Logger): Promise<ExitDec
 }
 
 /** The libc bindings, or null (with one warning saying what gracie cannot do without them). */
-function openLibc(config: Config, log: Logger): Libc | null {
+function openLibc(config: Config, log: Logger, stderrIsTerminal: boolean): Libc | null {
   const libc = config.ffi ? loadLibc() : 'turned off by GRACIE_FFI=0';
   if (typeof libc === 'string') {
     log.warn({ reason: libc }, 'no libc bindings: forwarding signals only; cannot reap orphans, be a subreaper, arm -p or hand over the terminal');
     return null;
   }
-  if (isTerminal(2)) stderrSink.guard = (write) => libc.writeToTerminal(write);
+  if (stderrIsTerminal) stderrSink.guard = (write) => libc.writeToTerminal(write);
   return libc;
 }
 

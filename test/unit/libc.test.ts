@@ -10,8 +10,7 @@ function libc(): Libc {
 
 describe('releaseFreedMemory', () => {
   it('is bound where libc is glibc (malloc_trim), and says it did nothing elsewhere', () => {
-    const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
-    const { header } = report;
+    const { header } = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
     expect(libc().releaseFreedMemory()).toBe(header.glibcVersionRuntime !== undefined);
   });
 });

@@ -21,7 +21,7 @@ describe('deviceMajor', () => {
     [0xfff, 0xff],
     [0x1000, 0x100], // beyond 12 bits: the high part of dev_t
     [0x7ffff, 0x123456],
-  ])('reads major %i back from makedev(%i, minor %i)', (major, minor) => {
+  ])('reads major %i back from a dev_t with minor %i', (major, minor) => {
     expect(deviceMajor(makedev(major, minor))).toBe(major);
   });
 });
