@@ -24,6 +24,25 @@ function commandLines(): Array<{ pid: number; argv: string[] }> {
 }
 
 /** Host pids of the `sh -c <script> <marker>` children carrying `mark` (gracie's own argv holds it too, later on). */
+/**
+ * What a stuck gracie looks like from outside, for a timeout's message: its children (pid:state:command), each
+ * thread (tid:state:utime/stime ticks) and its signal masks. Says whether it still waits for a child, spins, or sleeps.
+ */
+function processState(pid: number): string {
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((other) => stat(other)?.ppid === pid)
+    .map((child) => `${child}:${stat(child)?.state}:${readIfExists(`/proc/${child}/cmdline`)?.replaceAll('\0', ' ').slice(0, 40)}`);
+  const threads = readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const text = readIfExists(`/proc/${pid}/task/${tid}/stat`) ?? '';
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return `${tid}:${fields[0]}:${fields[11]}/${fields[12]}`;
+  });
+  const masks = (readIfExists(`/proc/${pid}/status`) ?? '').split('\n').filter((line) => /^(ShdPnd|SigPnd|SigBlk|SigIgn|SigCgt)/.test(line));
+  return `children [${children.join(', ')}]; threads [${threads.join(' ')}]; ${masks.join(' ')}`;
+}
+
 function childrenMarked(mark: string): number[] {
   return commandLines()
     .filter(({ argv }) => argv[0] === 'sh' && argv[1] === '-c' && argv[3] === mark)
@@ -283,7 +302,7 @@ describe('signals at every instant of start-up', () => {
       let sent = 0;
       const deadline = performance.now() + 10_000;
       while (stillRunning(run, pid)) {
-        if (performance.now() > deadline) throw new Error(`${context}: gracie still runs after ${sent} SIGTERMs; saw:\n${run.describe().slice(-4000)}`);
+        if (performance.now() > deadline) throw new Error(`${context}: gracie still runs after ${sent} SIGTERMs (${processState(pid)}); saw:\n${run.describe().slice(-4000)}`);
         for (let n = 0; n < 10; n++) tryKill(pid, 'SIGTERM');
         sent += 10;
         await nextTurn();
