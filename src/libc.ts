@@ -20,6 +20,10 @@ const SIGTTOU = 22;
 const FIONREAD = 0x541b;
 const F_SETPIPE_SZ = 1031;
 const SIG_IGN = 1;
+const SIG_BLOCK = 0;
+const SIG_SETMASK = 2;
+/** abseil's absl::base_internal::NominalCPUFrequency(), inside Node's own binary (V8's copy of abseil). */
+const CPU_FREQUENCY_PROBE = '_ZN4absl13base_internal19NominalCPUFrequencyEv';
 // Opaque libc objects, allocated generously: posix_spawnattr_t is 336 bytes, posix_spawn_file_actions_t 80
 // and sigset_t 128 on glibc and musl alike.
 const ATTR_SIZE = 1024;
@@ -79,6 +83,16 @@ export interface Libc {
    * call (musl returns freed memory by itself).
    */
   releaseFreedMemory(): boolean;
+  /**
+   * Has V8 take its one measurement of the CPU's clock rate now, on a thread of its own with every signal
+   * blocked. V8 (from Node 24, through abseil) takes it the first time two of its threads contend for a lock:
+   * it sleeps 1, 2, 4... ms, each sleep resumed after every signal with what the kernel reports as left, and a
+   * signal flood keeps that sleep from ever ending. Where the thread measuring was gracie's main thread, in a
+   * garbage collection, gracie froze for as long as the flood lasted: a 10 s SIGTERM storm, no exit. Taken
+   * here, where no signal reaches it, the measurement is cached for the process's life (~3 ms off the main
+   * thread). False where Node's V8 has no such measurement (Node 20) or the thread could not start.
+   */
+  calibrateCpuClockAwayFromSignals(): boolean;
 }
 
 /** Loads libc through koffi; returns the reason instead when it cannot (unsupported platform, no binary). */
@@ -184,10 +198,10 @@ function bindLibc(koffi: Koffi): Libc {
     try {
       c.sigemptyset(set);
       c.sigaddset(set, signal);
-      c.sigprocmask(0 /* SIG_BLOCK */, set, old);
+      c.sigprocmask(SIG_BLOCK, set, old);
       action();
     } finally {
-      c.sigprocmask(2 /* SIG_SETMASK */, old, null);
+      c.sigprocmask(SIG_SETMASK, old, null);
       koffi.free(set);
       koffi.free(old);
     }
@@ -292,6 +306,30 @@ function bindLibc(koffi: Koffi): Libc {
     releaseFreedMemory() {
       if (!c.mallocTrim) return false;
       c.mallocTrim(0);
+      return true;
+    },
+    calibrateCpuClockAwayFromSignals() {
+      // Bound here, not with the rest: used once, and on Node 20 only to find the probe missing.
+      // null handle: RTLD_DEFAULT, the global scope, where Node's binary exports the probe (from Node 24 on).
+      const probe = optional('void *dlsym(void *handle, const char *name)')?.(null, CPU_FREQUENCY_PROBE);
+      if (!probe) return false;
+      // glibc >= 2.34 and musl have them in libc itself; older glibc in libpthread, which Node links.
+      const pthreadCreate = fn('int pthread_create(_Out_ uint64_t *thread, void *attr, void *start, void *arg)');
+      const pthreadDetach = fn('int pthread_detach(uint64_t thread)');
+      // A new thread starts with its creator's signal mask: with everything blocked here for the instant of the
+      // creation, the probe's thread keeps every signal blocked for its whole (short) life. The probe is
+      // `double f(void)`, started as `void *f(void *)`: its argument is ignored, its result never read.
+      const old = Buffer.alloc(SIGSET_SIZE);
+      const thread: [bigint] = [0n];
+      c.sigprocmask(SIG_BLOCK, Buffer.alloc(SIGSET_SIZE, 0xff), old);
+      let created: number;
+      try {
+        created = pthreadCreate(thread, null, probe, null);
+      } finally {
+        c.sigprocmask(SIG_SETMASK, old, null);
+      }
+      if (created !== 0) return false;
+      pthreadDetach(thread[0]);
       return true;
     },
   };

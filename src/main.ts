@@ -92,14 +92,23 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
     reaper?.sweep();
   });
   if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
-  // Start-up is over: what it allocated and freed (modules, koffi's set-up, V8's first compile jobs on other
-  // threads) can go back to the kernel for the container's whole life, 0.1-0.3 MiB (docs/benchmarks.md).
-  if (libc) setImmediate(() => tryOrLog(log, 'release freed memory', () => libc.releaseFreedMemory()));
+  if (libc) setImmediate(() => afterStart(libc, log));
   const end = await ended;
   clearInterval(keepAlive);
   const decision = decideExit(end, config.successExit, isPid1);
   if (decision.kind === 'signal' && libc) tryOrLog(log, 'disable core dumps', () => libc.disableCoreDumps());
   return decision;
+}
+
+/** Once the child runs: what start-up could leave for later, off the child's way. */
+function afterStart(libc: Libc, log: Logger): void {
+  // Before V8's first contended lock can meet a signal flood (see the method), and before trimming: it allocates.
+  tryOrLog(log, "measure V8's CPU clock away from signals", () => {
+    if (libc.calibrateCpuClockAwayFromSignals()) log.debug({}, "V8's CPU clock measured on a thread no signal reaches");
+  });
+  // Start-up is over: what it allocated and freed (modules, koffi's set-up, V8's first compile jobs on other
+  // threads) can go back to the kernel for the container's whole life, 0.1-0.3 MiB (docs/benchmarks.md).
+  tryOrLog(log, 'release freed memory', () => libc.releaseFreedMemory());
 }
 
 /** The libc bindings, or null (with one warning saying what gracie cannot do without them). */

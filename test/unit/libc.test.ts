@@ -15,6 +15,14 @@ describe('releaseFreedMemory', () => {
   });
 });
 
+describe('calibrateCpuClockAwayFromSignals', () => {
+  it("starts the measurement where Node's V8 has one (Node 24 on), and says it did nothing on older Nodes", () => {
+    // The e2e suite (test/e2e/faults.test.ts) runs on Node 24 too and shows what it prevents.
+    const nodeMajor = Number(process.versions.node.split('.')[0]);
+    expect(libc().calibrateCpuClockAwayFromSignals()).toBe(nodeMajor >= 24);
+  });
+});
+
 describe('realtimeSignals', () => {
   it('are SIGRTMIN..SIGRTMAX as this libc numbers them: above the 31 classic signals, up to 64', () => {
     const { min, max } = libc().realtimeSignals();
