@@ -64,6 +64,13 @@ function failBeforeStart(error: unknown): ExitDecision {
 async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal: boolean): Promise<ExitDecision> {
   const isPid1 = process.pid === 1;
   const libc = openLibc(config, log, stderrIsTerminal);
+  // Before the spawn: the stop requests a storm queues meanwhile are handled right after it, and the first one
+  // loads pino, enough allocation for the garbage collection whose lock contention set V8 measuring (see the method).
+  if (libc) {
+    tryOrLog(log, "measure V8's CPU clock away from signals", () => {
+      if (libc.calibrateCpuClockAwayFromSignals()) log.debug({}, "V8's CPU clock measured on a thread no signal reaches");
+    });
+  }
   const parentDied = libc ? setUpInit(libc, config, isPid1, log) : false;
   // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
   const terminal = libc && isTerminal(0) ? new Terminal(libc, isPid1, log) : null;
@@ -92,23 +99,14 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
     reaper?.sweep();
   });
   if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
-  if (libc) setImmediate(() => afterStart(libc, log));
+  // Start-up is over: what it allocated and freed (modules, koffi's set-up, V8's first compile jobs on other
+  // threads) can go back to the kernel for the container's whole life, 0.1-0.3 MiB (docs/benchmarks.md).
+  if (libc) setImmediate(() => tryOrLog(log, 'release freed memory', () => libc.releaseFreedMemory()));
   const end = await ended;
   clearInterval(keepAlive);
   const decision = decideExit(end, config.successExit, isPid1);
   if (decision.kind === 'signal' && libc) tryOrLog(log, 'disable core dumps', () => libc.disableCoreDumps());
   return decision;
-}
-
-/** Once the child runs: what start-up could leave for later, off the child's way. */
-function afterStart(libc: Libc, log: Logger): void {
-  // Before V8's first contended lock can meet a signal flood (see the method), and before trimming: it allocates.
-  tryOrLog(log, "measure V8's CPU clock away from signals", () => {
-    if (libc.calibrateCpuClockAwayFromSignals()) log.debug({}, "V8's CPU clock measured on a thread no signal reaches");
-  });
-  // Start-up is over: what it allocated and freed (modules, koffi's set-up, V8's first compile jobs on other
-  // threads) can go back to the kernel for the container's whole life, 0.1-0.3 MiB (docs/benchmarks.md).
-  tryOrLog(log, 'release freed memory', () => libc.releaseFreedMemory());
 }
 
 /** The libc bindings, or null (with one warning saying what gracie cannot do without them). */
