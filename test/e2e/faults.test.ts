@@ -26,7 +26,8 @@ function commandLines(): Array<{ pid: number; argv: string[] }> {
 /** Host pids of the `sh -c <script> <marker>` children carrying `mark` (gracie's own argv holds it too, later on). */
 /**
  * What a stuck gracie looks like from outside, for a timeout's message: its children (pid:state:command), each
- * thread (tid:state:utime/stime ticks) and its signal masks. Says whether it still waits for a child, spins, or sleeps.
+ * thread (tid:state:utime/stime ticks:kernel wait channel) and its signal masks. Says whether it still waits for a
+ * child, spins, or sleeps, and on what (hrtimer_nanosleep on the main thread: V8's CPU clock measurement).
  */
 function processState(pid: number): string {
   const children = readdirSync('/proc')
@@ -37,7 +38,7 @@ function processState(pid: number): string {
   const threads = readdirSync(`/proc/${pid}/task`).map((tid) => {
     const text = readIfExists(`/proc/${pid}/task/${tid}/stat`) ?? '';
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return `${tid}:${fields[0]}:${fields[11]}/${fields[12]}`;
+    return `${tid}:${fields[0]}:${fields[11]}/${fields[12]}:${readIfExists(`/proc/${pid}/task/${tid}/wchan`) ?? '?'}`;
   });
   const masks = (readIfExists(`/proc/${pid}/status`) ?? '').split('\n').filter((line) => /^(ShdPnd|SigPnd|SigBlk|SigIgn|SigCgt)/.test(line));
   return `children [${children.join(', ')}]; threads [${threads.join(' ')}]; ${masks.join(' ')}`;
