@@ -1,4 +1,6 @@
-// Entry point of the bundle. signal-inbox comes first: its listeners must exist before anything else runs.
+// Entry point of the bundle. start-libc comes first (it must finish before anyone listens for signals), then
+// signal-inbox: its listeners must exist before anything else runs.
+import './start-libc';
 import { restoreDefaultAction } from './signal-inbox';
 import { main } from './main';
 import type { ExitDecision } from './exit-status';

@@ -120,6 +120,18 @@ function pick(cliValue: string | undefined, flag: string, env: Env, variable: st
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
+/**
+ * GRACIE_FFI, read before anything else runs (src/start-libc.ts): false only for a false value. A bad value
+ * loads libc all the same; resolveConfig reports it as the usage error it is, before any child starts.
+ */
+export function libcWanted(env: Env): boolean {
+  try {
+    return parseBoolean(env, 'GRACIE_FFI') ?? true;
+  } catch {
+    return true;
+  }
+}
+
 function parseBoolean(env: Env, variable: string): boolean | undefined {
   const raw = env[variable];
   if (raw === undefined || raw === '') return undefined;

@@ -1,5 +1,6 @@
-// Every libc call gracie makes, through koffi. Loaded lazily (help, version and usage errors never pay for it),
-// and optional: where it cannot load, gracie still forwards signals, and says what it cannot do.
+// Every libc call gracie makes, through koffi. Loaded first thing (start-libc.ts: V8's CPU clock must be measured
+// before gracie listens for signals), and optional: where it cannot load, gracie still forwards signals, and says
+// what it cannot do.
 // Checked on Linux x86_64 glibc 2.36; the sizes and offsets below also hold for musl and for aarch64.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -7,9 +7,10 @@ import { resolveConfig, type Config, type Env } from './config';
 import { GracieError, UsageError } from './errors';
 import { decideExit, INTERNAL_FAILURE, type ChildEnd, type ExitDecision } from './exit-status';
 import { createLogger, stderrSink, type Logger } from './log';
-import { loadLibc, type Libc } from './libc';
+import type { Libc } from './libc';
 import { listChildren, Reaper } from './reaper';
 import { deliverSignalsTo } from './signal-inbox';
+import { cpuClockAtStart, libcAtStart } from './start-libc';
 import { widenSignalPipe } from './signal-pipe';
 import { stopSignalHint } from './hints';
 import { SIGCONT, SIGTERM, signalName } from './signals';
@@ -64,13 +65,6 @@ function failBeforeStart(error: unknown): ExitDecision {
 async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal: boolean): Promise<ExitDecision> {
   const isPid1 = process.pid === 1;
   const libc = openLibc(config, log, stderrIsTerminal);
-  // Before the spawn: the stop requests a storm queues meanwhile are handled right after it, and the first one
-  // loads pino, enough allocation for the garbage collection whose lock contention set V8 measuring (see the method).
-  if (libc) {
-    tryOrLog(log, "measure V8's CPU clock away from signals", () => {
-      if (libc.calibrateCpuClockAwayFromSignals()) log.debug({}, "V8's CPU clock measured on a thread no signal reaches");
-    });
-  }
   const parentDied = libc ? setUpInit(libc, config, isPid1, log) : false;
   // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
   const terminal = libc && isTerminal(0) ? new Terminal(libc, isPid1, log) : null;
@@ -111,11 +105,14 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
 
 /** The libc bindings, or null (with one warning saying what gracie cannot do without them). */
 function openLibc(config: Config, log: Logger, stderrIsTerminal: boolean): Libc | null {
-  const libc = config.ffi ? loadLibc() : 'turned off by GRACIE_FFI=0';
+  // Loaded before gracie listened for signals (start-libc.ts); GRACIE_FFI was read the same way there.
+  const libc = config.ffi ? libcAtStart : 'turned off by GRACIE_FFI=0';
   if (typeof libc === 'string') {
     log.warn({ reason: libc }, 'no libc bindings: forwarding signals only; cannot reap orphans, be a subreaper, arm -p or hand over the terminal');
     return null;
   }
+  if (cpuClockAtStart instanceof Error) log.warn({ err: cpuClockAtStart.message }, "could not measure V8's CPU clock away from signals");
+  else if (cpuClockAtStart) log.debug({}, "V8's CPU clock measured on a thread no signal reaches");
   if (stderrIsTerminal) stderrSink.guard = (write) => libc.writeToTerminal(write);
   return libc;
 }
