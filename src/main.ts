@@ -64,7 +64,7 @@ function failBeforeStart(error: unknown): ExitDecision {
 
 async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal: boolean): Promise<ExitDecision> {
   const isPid1 = process.pid === 1;
-  const libc = openLibc(config, log, stderrIsTerminal);
+  const libc = openLibc(log, stderrIsTerminal);
   const parentDied = libc ? setUpInit(libc, config, isPid1, log) : false;
   // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
   const terminal = libc && isTerminal(0) ? new Terminal(libc, isPid1, log) : null;
@@ -104,9 +104,9 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
 }
 
 /** The libc bindings, or null (with one warning saying what gracie cannot do without them). */
-function openLibc(config: Config, log: Logger, stderrIsTerminal: boolean): Libc | null {
-  // Loaded before gracie listened for signals (start-libc.ts); GRACIE_FFI was read the same way there.
-  const libc = config.ffi ? libcAtStart : 'turned off by GRACIE_FFI=0';
+function openLibc(log: Logger, stderrIsTerminal: boolean): Libc | null {
+  // Loaded before gracie listened for signals, unless GRACIE_FFI=0 (start-libc.ts; config.ffi is the same reading).
+  const libc = libcAtStart;
   if (typeof libc === 'string') {
     log.warn({ reason: libc }, 'no libc bindings: forwarding signals only; cannot reap orphans, be a subreaper, arm -p or hand over the terminal');
     return null;

@@ -1,7 +1,7 @@
 // Imported first by bin.ts, before signal-inbox.ts listens: libc, and at once V8's CPU clock measured on a thread
-// no signal reaches (Libc.calibrateCpuClockAwayFromSignals). Until gracie listens, no signal can interrupt its main
-// thread (outside PID 1 the first ends gracie; as PID 1 the kernel drops them), so a flood cannot meet that
-// measurement there: measured any later, a storm from the first instant still froze 1 Node 24 e2e run in 6.
+// no signal reaches (Libc.calibrateCpuClockAwayFromSignals). Until gracie listens, a flood cannot hold its main
+// thread: outside PID 1 the first signal ends gracie, as PID 1 the kernel drops them (after Node's own one-shot
+// handler). Measured any later, a storm from the first instant still froze 1 Node 24 e2e run in 6.
 import { libcWanted } from './config';
 import { loadLibc, type Libc } from './libc';
 
