@@ -192,19 +192,22 @@ function bindLibc(koffi: Koffi): Libc {
     if (result === -1) throw new LibcError('prctl', errnoName());
   };
   const status = new Int32Array(1);
-  /** Runs `action` with `signal` blocked in this thread: the kernel's terminal checks look at this thread. */
-  const withSignalBlocked = (signal: number, action: () => void): void => {
-    const set = koffi.alloc('uint8_t', SIGSET_SIZE);
-    const old = koffi.alloc('uint8_t', SIGSET_SIZE);
-    try {
+  /**
+   * Runs `action` with `signal` (or every signal) blocked in this thread: the kernel's terminal checks look at
+   * this thread, and a thread created meanwhile starts with this mask.
+   */
+  const withSignalBlocked = (signal: number | 'all', action: () => void): void => {
+    const set = Buffer.alloc(SIGSET_SIZE, signal === 'all' ? 0xff : 0);
+    const old = Buffer.alloc(SIGSET_SIZE);
+    if (signal !== 'all') {
       c.sigemptyset(set);
       c.sigaddset(set, signal);
-      c.sigprocmask(SIG_BLOCK, set, old);
+    }
+    c.sigprocmask(SIG_BLOCK, set, old);
+    try {
       action();
     } finally {
       c.sigprocmask(SIG_SETMASK, old, null);
-      koffi.free(set);
-      koffi.free(old);
     }
   };
   const giveTerminal = (fd: number, pgid: number): void => {
@@ -317,18 +320,12 @@ function bindLibc(koffi: Koffi): Libc {
       // glibc >= 2.34 and musl have them in libc itself; older glibc in libpthread, which Node links.
       const pthreadCreate = fn('int pthread_create(_Out_ uint64_t *thread, void *attr, void *start, void *arg)');
       const pthreadDetach = fn('int pthread_detach(uint64_t thread)');
-      // A new thread starts with its creator's signal mask: with everything blocked here for the instant of the
-      // creation, the probe's thread keeps every signal blocked for its whole (short) life. The probe is
-      // `double f(void)`, started as `void *f(void *)`: its argument is ignored, its result never read.
-      const old = Buffer.alloc(SIGSET_SIZE);
+      // A new thread starts with its creator's signal mask: created with every signal blocked, the probe's thread
+      // keeps them blocked for its whole (short) life. The probe is `double f(void)`, started as `void *f(void *)`:
+      // its argument is ignored, its result never read.
       const thread: [bigint] = [0n];
-      c.sigprocmask(SIG_BLOCK, Buffer.alloc(SIGSET_SIZE, 0xff), old);
-      let created: number;
-      try {
-        created = pthreadCreate(thread, null, probe, null);
-      } finally {
-        c.sigprocmask(SIG_SETMASK, old, null);
-      }
+      let created = -1;
+      withSignalBlocked('all', () => (created = pthreadCreate(thread, null, probe, null)));
       if (created !== 0) return false;
       pthreadDetach(thread[0]);
       return true;
