@@ -2,7 +2,7 @@
 // (the `gracie` word is the built bin/gracie.js; nginx reads a temp config through an `nginx` first on the PATH).
 // In the e2e-pid1 project gracie is PID 1 of a fresh PID namespace, as in a container; in the e2e project the
 // same lines run as a plain command, as `npx gracie` would.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -87,15 +87,13 @@ const RUNNERS: Record<string, () => Promise<void>> = {
   async 'node-app'() {
     const resolved = resolveStage(stages, 'node-app');
     expect(resolved.argv).toEqual(['gracie', '--', 'node', 'server.js']);
-    // WORKDIR /app is a temp dir here; the heredoc files land in it.
+    // WORKDIR /app is a temp dir here; the app's files are copied into it from the build context (this repository).
     const app = mkdtempSync(join(tmpdir(), 'gracie-node-app-'));
     workdirs.add(app);
-    expect(resolved.files.size, 'the app comes inline (COPY <<EOF)').toBeGreaterThan(0);
-    for (const [dest, content] of resolved.files) {
-      expect(dest.startsWith(`${resolved.workdir}/`), `${dest} is under WORKDIR ${resolved.workdir}`).toBe(true);
-      const path = join(app, dest.slice(`${resolved.workdir}/`.length));
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, content);
+    expect(resolved.contextCopies, 'the app comes from the repository (COPY examples/node-app/ ./)').toEqual([{ sources: ['examples/node-app/'], dest: '/app' }]);
+    for (const { sources, dest } of resolved.contextCopies) {
+      expect(`${dest}/`.startsWith(`${resolved.workdir}/`), `${dest} is under WORKDIR ${resolved.workdir}`).toBe(true);
+      for (const source of sources) cpSync(join(ROOT, source), join(app, dest.slice(`${resolved.workdir}`.length)), { recursive: true });
     }
     // `docker run -e PORT=...` overrides the ENV line, as here: a free port.
     const run = gracie(gracieArgs(resolved), { env: exampleEnv(resolved, app, { PORT: String(await freePort()) }), cwd: app });

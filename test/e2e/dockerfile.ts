@@ -1,6 +1,9 @@
 // Just enough of a Dockerfile parser to run the examples of Dockerfile.example without a Docker engine: stages,
-// `# example: <name>` markers, ENV, WORKDIR, ENTRYPOINT, CMD, COPY (with heredocs), and Docker's rules for what a
-// stage inherits from the stage it is built FROM.
+// `# example: <name>` markers, ENV, WORKDIR, ENTRYPOINT, CMD, COPY, and Docker's rules for what a stage inherits
+// from the stage it is built FROM. Heredocs (`COPY <<EOF`) are refused, as buildah 1.28 (Debian's podman) and
+// older kaniko refuse them: the examples must build with every common builder.
+
+import { posix } from 'node:path';
 
 /** ENTRYPOINT or CMD as written: exec form (JSON array) or shell form (a line for /bin/sh -c). */
 export type CommandForm = { form: 'exec'; argv: string[] } | { form: 'shell'; line: string };
@@ -10,8 +13,6 @@ export interface Copy {
   from: string | undefined;
   sources: string[];
   dest: string;
-  /** the content of a heredoc source (COPY <<'EOF' dest) */
-  heredoc: string | undefined;
 }
 
 export interface Stage {
@@ -34,17 +35,16 @@ export interface Resolved {
   argv: string[];
   env: Record<string, string>;
   workdir: string | undefined;
-  /** heredoc files of the stage and its ancestors: absolute destination -> content */
-  files: Map<string, string>;
+  /** COPYs from the build context (no --from) of the stage and its ancestors, destinations made absolute */
+  contextCopies: Array<{ sources: string[]; dest: string }>;
 }
 
 interface Line {
   text: string;
-  heredoc: string | undefined;
   number: number;
 }
 
-/** Logical lines: continuations joined, comments dropped (markers kept), heredoc bodies attached. */
+/** Logical lines: continuations joined, comments dropped (markers kept). */
 function logicalLines(text: string): Line[] {
   const raw = text.split('\n');
   const lines: Line[] = [];
@@ -52,7 +52,7 @@ function logicalLines(text: string): Line[] {
     const number = i + 1;
     let line = raw[i];
     if (/^\s*#/.test(line)) {
-      if (/^#\s*example:/.test(line)) lines.push({ text: line.trim(), heredoc: undefined, number });
+      if (/^#\s*example:/.test(line)) lines.push({ text: line.trim(), number });
       continue;
     }
     if (line.trim() === '') continue;
@@ -61,17 +61,8 @@ function logicalLines(text: string): Line[] {
       if (/^\s*#/.test(raw[i])) continue;
       line = `${line.replace(/\\\s*$/, '')} ${raw[i].trim()}`;
     }
-    let heredoc: string | undefined;
-    const marker = /<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(line);
-    if (marker) {
-      const body: string[] = [];
-      for (i += 1; i < raw.length && (marker[1] ? raw[i].replace(/^\t+/, '') : raw[i]) !== marker[3]; i += 1) {
-        body.push(marker[1] ? raw[i].replace(/^\t+/, '') : raw[i]);
-      }
-      if (i >= raw.length) throw new Error(`line ${number}: heredoc ${marker[3]} is never closed`);
-      heredoc = `${body.join('\n')}\n`;
-    }
-    lines.push({ text: line.trim(), heredoc, number });
+    if (/<<-?["']?[A-Za-z_]/.test(line)) throw new Error(`line ${number}: a heredoc, which buildah 1.28 and older kaniko cannot build`);
+    lines.push({ text: line.trim(), number });
   }
   return lines;
 }
@@ -99,7 +90,7 @@ function parseEnv(rest: string, where: string): Array<[string, string]> {
   return pairs;
 }
 
-function parseCopy(rest: string, heredoc: string | undefined): Copy {
+function parseCopy(rest: string): Copy {
   const words = rest.split(/\s+/);
   let from: string | undefined;
   while (words[0]?.startsWith('--')) {
@@ -107,14 +98,14 @@ function parseCopy(rest: string, heredoc: string | undefined): Copy {
     if (flag.startsWith('--from=')) from = flag.slice('--from='.length);
   }
   const dest = words.pop() as string;
-  return { from, sources: words, dest, heredoc };
+  return { from, sources: words, dest };
 }
 
 /** Parses the stages of a Dockerfile. Instructions before the first FROM (ARG) are ignored. */
 export function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
   let pendingExample: string | undefined;
-  for (const { text: line, heredoc, number } of logicalLines(text)) {
+  for (const { text: line, number } of logicalLines(text)) {
     const where = `Dockerfile line ${number}`;
     const example = /^#\s*example:\s*(\S+)\s*$/.exec(line);
     if (example) {
@@ -147,7 +138,7 @@ export function parseDockerfile(text: string): Stage[] {
     else if (keyword === 'WORKDIR') stage.workdir = rest.startsWith('/') ? rest : `${stage.workdir ?? ''}/${rest}`;
     else if (keyword === 'ENTRYPOINT') stage.entrypoint = commandForm(rest, where);
     else if (keyword === 'CMD') stage.cmd = commandForm(rest, where);
-    else if (keyword === 'COPY' || keyword === 'ADD') stage.copies.push(parseCopy(rest, heredoc));
+    else if (keyword === 'COPY' || keyword === 'ADD') stage.copies.push(parseCopy(rest));
     else if (keyword === 'RUN') stage.runs.push(rest);
   }
   return stages;
@@ -177,7 +168,7 @@ export function resolveStage(stages: readonly Stage[], name: string): Resolved {
   let cmd: CommandForm | undefined;
   let workdir: string | undefined;
   const env: Record<string, string> = {};
-  const files = new Map<string, string>();
+  const contextCopies: Resolved['contextCopies'] = [];
   for (const stage of lineage(stages, name)) {
     for (const [key, value] of stage.env) env[key] = value;
     if (stage.entrypoint) {
@@ -187,12 +178,12 @@ export function resolveStage(stages: readonly Stage[], name: string): Resolved {
     if (stage.cmd) cmd = stage.cmd;
     workdir = stage.workdir ?? workdir;
     for (const copy of stage.copies) {
-      if (copy.heredoc === undefined) continue;
-      const dest = copy.dest.startsWith('/') ? copy.dest : `${workdir ?? ''}/${copy.dest}`;
-      files.set(dest, copy.heredoc);
+      if (copy.from !== undefined) continue;
+      const dest = posix.resolve(workdir ?? '/', copy.dest);
+      contextCopies.push({ sources: copy.sources, dest });
     }
   }
   if (!entrypoint) throw new Error(`stage ${name} has no ENTRYPOINT`);
   if (entrypoint.form === 'shell') throw new Error(`stage ${name}: a shell-form ENTRYPOINT ignores CMD and signals; use the exec form`);
-  return { argv: [...toArgv(entrypoint), ...(cmd ? toArgv(cmd) : [])], env, workdir, files };
+  return { argv: [...toArgv(entrypoint), ...(cmd ? toArgv(cmd) : [])], env, workdir, contextCopies };
 }

@@ -4,6 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach } from 'vitest';
+import { waitFor } from './wait';
+
+export { waitFor };
 
 /** Set by the e2e-pid1 project: gracie runs as PID 1 under `unshare --pid --fork --mount-proc`. */
 export const AS_PID1 = process.env.GRACIE_E2E_PID1 === '1';
@@ -41,17 +44,6 @@ const running = new Set<GracieRun>();
 afterEach(async () => {
   await Promise.all([...running].map((run) => run.kill()));
 });
-
-/** Polls `probe` every 10 ms until it returns a value other than undefined; fails with `describe()` on timeout. */
-export async function waitFor<T>(probe: () => T | undefined, what: string, describe: () => string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; saw:\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A running gracie and everything it prints. */
 export class GracieRun {

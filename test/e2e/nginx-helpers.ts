@@ -1,15 +1,16 @@
 // A real nginx for the end-to-end suite: a site in a temp dir (config, pid file, logs, temp paths and a large
-// random file served with limit_rate, so one download takes seconds), a download through Node's http client that
-// reports its progress, and cleanup of every nginx process and download after each test.
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+// random file served with limit_rate, so one download takes seconds) and cleanup of every nginx process after each
+// test. Downloads are in download.ts.
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { get, type ClientRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach } from 'vitest';
+import { freePort, type DownloadResult } from './download';
 import { readIfExists, tryKill, waitFor, type GracieRun } from './helpers';
+
+export { Download, freePort, type DownloadResult } from './download';
 
 export interface SiteOptions {
   /** size of /big.bin in bytes */
@@ -38,11 +39,8 @@ export interface NginxSite {
 }
 
 const sites = new Set<NginxSite>();
-const downloads = new Set<ClientRequest>();
 
 afterEach(() => {
-  for (const request of downloads) request.destroy();
-  downloads.clear();
   for (const site of sites) {
     killSiteProcesses(site);
     rmSync(site.dir, { recursive: true, force: true });
@@ -58,18 +56,6 @@ export const NGINX = (() => {
     throw new Error('nginx is not installed: `apt-get install -y nginx` (.ci/run does it)');
   }
 })();
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Writes a site for one nginx into a fresh temp dir. Nothing outside it is read or written (no /var/log/nginx). */
 export async function nginxSite(options: SiteOptions): Promise<NginxSite> {
@@ -151,69 +137,6 @@ export async function nginxReady(site: NginxSite, run: GracieRun): Promise<numbe
     () => `${run.describe()}--- nginx error log ---\n${nginxLog(site)}`,
   );
   return Number(text);
-}
-
-export interface DownloadResult {
-  status: number | undefined;
-  bytes: number;
-  sha256: string;
-  /** the whole body arrived (Content-Length reached) */
-  complete: boolean;
-  error: string | undefined;
-}
-
-/** One GET through Node's http client, counted and hashed as it arrives. */
-export class Download {
-  received = 0;
-  readonly done: Promise<DownloadResult>;
-  private readonly hash: Hash = createHash('sha256');
-
-  constructor(port: number, path: string) {
-    this.done = new Promise((resolve) => {
-      const request = get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
-        response.on('data', (chunk: Buffer) => {
-          this.received += chunk.length;
-          this.hash.update(chunk);
-        });
-        let error: string | undefined;
-        response.on('error', (err) => (error = err.message));
-        response.on('close', () => {
-          downloads.delete(request);
-          resolve({ status: response.statusCode, bytes: this.received, sha256: this.hash.digest('hex'), complete: response.complete, error });
-        });
-      });
-      request.on('error', (err) => {
-        downloads.delete(request);
-        resolve({ status: undefined, bytes: this.received, sha256: '', complete: false, error: err.message });
-      });
-      downloads.add(request);
-    });
-  }
-
-  /** Waits until at least `bytes` arrived: the download is under way. */
-  async progress(bytes: number, describe: () => string): Promise<number> {
-    return waitFor(
-      () => (this.received >= bytes ? this.received : undefined),
-      `${bytes} bytes of the download`,
-      () => `received ${this.received} bytes\n${describe()}`,
-    );
-  }
-
-  /** The result, failing with `describe()` if the download does not end within `timeoutMs`. */
-  async result(timeoutMs: number, describe: () => string): Promise<DownloadResult> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the download did not end within ${timeoutMs}ms (received ${this.received} bytes); saw:\n${describe()}`)),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.done, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 }
 
 /** Live (not zombie) processes in process group `pgid`, from /proc. */

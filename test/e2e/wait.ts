@@ -1,0 +1,12 @@
+// Waiting for an observable fact with a deadline, for every suite that runs real processes.
+
+/** Polls `probe` every 10 ms until it returns a value other than undefined; fails with `describe()` on timeout. */
+export async function waitFor<T>(probe: () => T | undefined, what: string, describe: () => string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; saw:\n${describe()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
