@@ -2,8 +2,9 @@
 // before gracie listens for signals), and optional: where it cannot load, gracie still forwards signals, and says
 // what it cannot do.
 // Checked on Linux x86_64 glibc 2.36; the sizes and offsets below also hold for musl and for aarch64.
-import { existsSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { elfInterpreter, koffiBuilds, libcOfInterpreter, type LibcFamily } from './elf-interpreter';
 
 type Koffi = typeof import('koffi');
 type Fn = (...args: unknown[]) => number;
@@ -86,12 +87,13 @@ export interface Libc {
   releaseFreedMemory(): boolean;
   /**
    * Has V8 take its one measurement of the CPU's clock rate now, on a thread of its own with every signal
-   * blocked. V8 (from Node 24, through abseil) takes it the first time two of its threads contend for a lock:
+   * blocked. V8 (through abseil) takes it the first time two of its threads contend for a lock:
    * it sleeps 1, 2, 4... ms, each sleep resumed after every signal with what the kernel reports as left, and a
    * signal flood keeps that sleep from ever ending. Where the thread measuring was gracie's main thread, in a
    * garbage collection, gracie froze for as long as the flood lasted: a 10 s SIGTERM storm, no exit. Taken
    * here, where no signal reaches it, the measurement is cached for the process's life (~3 ms off the main
-   * thread). False where Node's V8 has no such measurement (Node 20) or the thread could not start.
+   * thread). False where Node's binary exports no such measurement (probed, never inferred from the major: absent
+   * in 20.20.2, exported by 22.23, 24.21-24.22 and 26.10-26.12 on x64, 24.22 on arm64) or the thread could not start.
    */
   calibrateCpuClockAwayFromSignals(): boolean;
 }
@@ -112,29 +114,53 @@ export function loadLibc(): Libc | string {
   }
 }
 
-/** The dynamic loader's name where koffi ships a musl build beside the glibc one. */
-const MUSL_LOADERS: Partial<Record<string, string>> = { x64: 'ld-musl-x86_64.so.1', arm64: 'ld-musl-aarch64.so.1' };
-
 /**
  * koffi's prebuilt binary, required directly: koffi's entry point parses Node's ELF header (twice) to tell glibc
- * from musl and wraps deprecated APIs, 6 ms of every start against 1.7 ms for the binary alone. A binary built
- * for the other libc fails to load, so where a musl loader exists the musl build is tried first and the glibc
- * one after it (Debian can have both loaders). koffi's own entry point remains the fallback: a build from
+ * from musl and wraps deprecated APIs, 6 ms of every start against 1.7 ms for the binary alone. The build is
+ * chosen by the loader Node's own executable names (elf-interpreter.ts: the rule koffi applies), so it cannot
+ * misfire on a glibc host that also has musl's loader installed. That costs one 1 KiB read of process.execPath:
+ * 0.6 ms of a Node 20 start, 0.3 ms on Node 24 (measured in gracie; mostly the first call of fs's open and read),
+ * where the existsSync it replaced cost 0.03 ms. koffi's own entry point remains the fallback: a build from
  * source, another layout. A real require at run time: koffi stays outside the bundle.
  */
 function requireKoffi(): Koffi {
   const load = createRequire(__filename);
   const { arch } = process;
-  const muslLoader = MUSL_LOADERS[arch];
-  const builds = muslLoader && existsSync(`/lib/${muslLoader}`) ? ['musl', 'linux'] : ['linux'];
-  for (const build of builds) {
+  for (const build of koffiBuilds(libcOfExecutable(process.execPath))) {
     try {
       return load(`@koromix/koffi-linux-${arch}/${build}_${arch}/koffi.node`) as Koffi;
     } catch {
-      // not installed for this platform, or built for the other libc
+      // not installed for this platform, or (libc unknown) built for the other libc
     }
   }
   return load('koffi') as Koffi;
+}
+
+/** The libc an executable runs on, from its PT_INTERP; null when that cannot be read (a static binary, no file). */
+export function libcOfExecutable(path: string): LibcFamily | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    // One read covers the ELF header, the program headers and the loader's path in Node's binaries (x64, arm64:
+    // the path ends before byte 900); anything beyond is read where it lies. A Uint8Array: Node 20's first
+    // Buffer.alloc costs ~60 us more.
+    const head = new Uint8Array(1024);
+    const headLength = readSync(fd, head, 0, head.length, 0);
+    const interpreter = elfInterpreter((offset, length) => {
+      if (offset + length <= headLength) return head.subarray(offset, offset + length);
+      const bytes = new Uint8Array(length);
+      return bytes.subarray(0, readSync(fd, bytes, 0, length, offset));
+    });
+    return interpreter === null ? null : libcOfInterpreter(interpreter);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function bindLibc(koffi: Koffi): Libc {
@@ -313,8 +339,8 @@ function bindLibc(koffi: Koffi): Libc {
       return true;
     },
     calibrateCpuClockAwayFromSignals() {
-      // Bound here, not with the rest: used once, and on Node 20 only to find the probe missing.
-      // null handle: RTLD_DEFAULT, the global scope, where Node's binary exports the probe (from Node 24 on).
+      // Bound here, not with the rest: used once, and where Node has no probe only to find it missing.
+      // null handle: RTLD_DEFAULT, the global scope, where Node's binary exports the probe (when it has one).
       const probe = optional('void *dlsym(void *handle, const char *name)')?.(null, CPU_FREQUENCY_PROBE);
       if (!probe) return false;
       // glibc >= 2.34 and musl have them in libc itself; older glibc in libpthread, which Node links.
