@@ -140,6 +140,11 @@ export class Container {
     return Number(process.hrtime.bigint() - started) / 1e6;
   }
 
+  /** `podman kill -s <signal>`: one signal to PID 1, as an operator sends it. */
+  async kill(signal: string): Promise<void> {
+    await podman(['kill', '-s', signal, this.name]);
+  }
+
   /** The state podman reports: running or not, and the exit code once it has stopped. */
   async state(): Promise<{ running: boolean; exitCode: number; status: string }> {
     const [running, exitCode, status] = (await podman(['inspect', this.name, '--format', '{{.State.Running}} {{.State.ExitCode}} {{.State.Status}}'])).trim().split(' ');

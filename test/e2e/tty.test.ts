@@ -4,12 +4,10 @@
 // master side (host pids). Every test runs in both projects. In e2e-pid1, gracie is PID 1 of a fresh PID
 // namespace: the foreground tests run it in two layouts (see LAYOUTS), the tests that start it from an
 // interactive shell under `unshare`, as the other suites do.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AS_PID1, FIXTURES, GRACIE } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { AS_PID1, GRACIE } from './helpers';
+import { onTerminal as onPty, type PtyResult, type Step } from './pty';
 
-const DRIVER = resolve(FIXTURES, 'pty-driver.py');
 const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc'];
 /** gracie as the tests start it from a shell: directly, or as PID 1 of a new PID namespace (as the other suites do). */
 const GRACIE_ARGV = AS_PID1 ? [...UNSHARE, GRACIE] : [GRACIE];
@@ -29,65 +27,8 @@ const AT_PROMPT = { expect: 'PROMPT> ' };
 const INTERACTIVE_BASH = ['bash', '--norc', '--noprofile', '-i'];
 const ENV = { PS1: PROMPT, TERM: 'dumb', GRACIE_E2E_PID1: null, GRACIE_LOG_FORMAT: null, GRACIE_LOG_LEVEL: null };
 
-type Step =
-  | { expect: string; within?: number; name?: string }
-  | { send: string }
-  | { fg_snapshot: string }
-  | { fg_is: string; within?: number }
-  | { fg_not: string; within?: number }
-  | { exit: number | null; within?: number };
-
-interface PtyResult {
-  ok: boolean;
-  error: string | null;
-  transcript: string;
-  captures: Record<string, string[] | string>;
-  fg: Record<string, number | string>;
-  exit: { code: number | null; signal: number | null } | null;
-}
-
-/** Running drivers, each with the promise of its end. */
-const drivers = new Map<ChildProcess, Promise<unknown>>();
-
-afterEach(async () => {
-  // The driver SIGKILLs every process of its pty on SIGTERM; SIGKILL it too if it does not end within 5s.
-  await Promise.all(
-    [...drivers].map(async ([driver, closed]) => {
-      driver.kill('SIGTERM');
-      const timer = setTimeout(() => driver.kill('SIGKILL'), 5000);
-      await closed;
-      clearTimeout(timer);
-    }),
-  );
-});
-
-/** Runs `argv` on a fresh pty through the steps; resolves with what happened, fails with the driver's message. */
-async function onTerminal(argv: readonly string[], steps: readonly Step[]): Promise<PtyResult> {
-  const driver = spawn('python3', [DRIVER], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  driver.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  driver.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const closed = new Promise<number | null>((done) => {
-    driver.once('close', done);
-    driver.once('error', (error) => {
-      stderr += `cannot run python3 ${DRIVER}: ${error.message}`;
-      done(null);
-    });
-  });
-  drivers.set(driver, closed);
-  driver.stdin.end(JSON.stringify({ argv, env: ENV, steps }));
-  const code = await closed;
-  drivers.delete(driver);
-  let result: PtyResult;
-  try {
-    result = JSON.parse(stdout) as PtyResult;
-  } catch {
-    throw new Error(`the pty driver failed (exit ${code}) without a result; stderr:\n${stderr}`);
-  }
-  if (!result.ok) throw new Error(`on the terminal, ${result.error}\n--- whole transcript ---\n${result.transcript}`);
-  return result;
-}
+/** Runs `argv` on a fresh pty through the steps, with the suite's environment. */
+const onTerminal = (argv: readonly string[], steps: readonly Step[]): Promise<PtyResult> => onPty(argv, steps, ENV);
 
 /** Types a command line into the shell, waits for `output` (a regex) if given, then for the next prompt. */
 function shell(line: string, output?: string, name?: string): Step[] {
