@@ -38,26 +38,47 @@ describe('gracie as PID 1 of a container', () => {
     await container.waitForLog(/no-such-program/);
   });
 
-  it('orphans made through `podman exec` are re-parented to gracie and reaped', async () => {
-    const container = await Container.run(NODE_APP);
+  /** Leaves five sleeping orphans in the container through `podman exec`, checks they went to PID 1, kills them. */
+  async function orphansKilled(container: Container): Promise<{ orphans: number[]; procs: () => Promise<ContainerProcess[]> }> {
     await container.waitForStdout(/^listening on 8080$/);
     // The exec'd shell leaves five sleepers behind and exits: they are orphans inside the container.
     const printed = await container.exec(['sh', '-c', 'for i in 1 2 3 4 5; do sleep 300 & echo $!; done']);
     const orphans = printed.trim().split('\n').map(Number);
     expect(orphans).toHaveLength(5);
-    let procs = await container.processes();
+    const procs = await container.processes();
     for (const pid of orphans) expect(procs.find((p) => p.pid === pid), show(procs)).toMatchObject({ ppid: 1, state: 'S' });
     await container.exec(['sh', '-c', `kill ${orphans.join(' ')}`]);
+    return { orphans, procs: () => container.processes() };
+  }
+
+  it('orphans made through `podman exec` are re-parented to gracie and reaped', async () => {
+    const container = await Container.run(NODE_APP);
+    const { orphans, procs } = await orphansKilled(container);
     // Reaped: gone from /proc, not left as zombies of PID 1.
+    let seen: ContainerProcess[] = [];
     await eventually(
       async () => {
-        procs = await container.processes();
-        return procs.some((p) => orphans.includes(p.pid) || p.state === 'Z') ? undefined : true;
+        seen = await procs();
+        return seen.some((p) => orphans.includes(p.pid) || p.state === 'Z') ? undefined : true;
       },
       `the orphans ${orphans.join(' ')} to be reaped (no zombie left)`,
-      () => show(procs),
+      () => show(seen),
     );
     expect((await container.state()).running).toBe(true);
+  });
+
+  it('control: with GRACIE_FFI=0 (no waitpid for orphans) the same orphans stay zombies', async () => {
+    const container = await Container.run(NODE_APP, { env: { GRACIE_FFI: '0' } });
+    const { orphans, procs } = await orphansKilled(container);
+    let seen: ContainerProcess[] = [];
+    await eventually(
+      async () => {
+        seen = await procs();
+        return orphans.every((pid) => seen.find((p) => p.pid === pid)?.state === 'Z') ? true : undefined;
+      },
+      `the orphans ${orphans.join(' ')} to be zombies`,
+      () => show(seen),
+    );
   });
 
   it('escalation: GRACIE_STOP_TIMEOUT=2s SIGKILLs a drain that never ends, long before `podman stop -t 20`', async () => {
