@@ -13,6 +13,11 @@ export const AS_PID1 = process.env.GRACIE_E2E_PID1 === '1';
 export const GRACIE = resolve(__dirname, '../../bin/gracie.js');
 export const FIXTURES = resolve(__dirname, '../fixtures');
 export const SIGNALS_FIXTURE = [process.execPath, resolve(FIXTURES, 'signals.mjs')];
+/**
+ * The command that runs gracie: the built bin/gracie.js through its shebang, or another artifact given as a JSON
+ * argv in GRACIE_E2E_COMMAND (scripts/test-arm64.sh: the launcher on an arm64 Node under qemu-user).
+ */
+export const GRACIE_COMMAND: readonly string[] = process.env.GRACIE_E2E_COMMAND ? JSON.parse(process.env.GRACIE_E2E_COMMAND) : [GRACIE];
 
 if (!existsSync(resolve(__dirname, '../../dist/gracie.js'))) {
   throw new Error('dist/gracie.js is missing: run `npm run build` (npm test does it)');
@@ -54,7 +59,10 @@ export class GracieRun {
   private exited = false;
 
   constructor(args: readonly string[], options: RunOptions = {}) {
-    const gracie = options.viaNode || options.nodeArgs ? [process.execPath, ...(options.nodeArgs ?? []), GRACIE] : [GRACIE];
+    if ((options.viaNode || options.nodeArgs) && process.env.GRACIE_E2E_COMMAND) {
+      throw new Error('viaNode and nodeArgs run bin/gracie.js on the test\'s Node, not the GRACIE_E2E_COMMAND artifact');
+    }
+    const gracie = options.viaNode || options.nodeArgs ? [process.execPath, ...(options.nodeArgs ?? []), GRACIE] : GRACIE_COMMAND;
     const argv = AS_PID1 ? ['unshare', '--pid', '--fork', '--mount-proc', ...gracie, ...args] : [...gracie, ...args];
     const env = { ...process.env, GRACIE_E2E_PID1: undefined, ...options.env };
     const stdio: Array<'pipe'> = Array(3 + (options.extraFds ?? 0)).fill('pipe');
