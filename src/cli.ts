@@ -2,6 +2,7 @@
 import type { Command, CommanderError } from 'commander';
 import { printable, type CliValues } from './config';
 import { UsageError } from './errors';
+import { IS_SEA, requireEmbedded } from './sea';
 
 declare const GRACIE_VERSION: string;
 /** Injected by the esbuild build; "dev" when run from source (unit tests). */
@@ -36,7 +37,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 const count = (_: string, previous: number): number => previous + 1;
 
 /** commander, required on first use: the common `gracie -- cmd` never loads it (see parseCommandLine). */
-const commander = (): typeof import('commander') => require('commander') as typeof import('commander');
+const commander = (): typeof import('commander') => (IS_SEA ? requireEmbedded('commander') : require('commander')) as typeof import('commander');
 
 function buildProgram(write: (text: string) => void): Command {
   const program: Command = new (commander().Command)('gracie')

@@ -5,6 +5,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { elfInterpreter, koffiBuilds, libcOfInterpreter, type LibcFamily } from './elf-interpreter';
+import { IS_SEA, loadEmbeddedAddon } from './sea';
 
 type Koffi = typeof import('koffi');
 type Fn = (...args: unknown[]) => number;
@@ -124,6 +125,8 @@ export function loadLibc(): Libc | string {
  * source, another layout. A real require at run time: koffi stays outside the bundle.
  */
 function requireKoffi(): Koffi {
+  // The single executable carries the binary for its own platform and glibc (Node's official builds link glibc).
+  if (IS_SEA) return loadEmbeddedAddon('koffi.node') as Koffi;
   const load = createRequire(__filename);
   const { arch } = process;
   for (const build of koffiBuilds(libcOfExecutable(process.execPath))) {

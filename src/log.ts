@@ -2,6 +2,7 @@
 import { writeSync } from 'node:fs';
 import type { Logger as PinoLogger } from 'pino';
 import type { LogFormat, LogLevel } from './config';
+import { IS_SEA, requireEmbedded } from './sea';
 
 type Method = (fields: object, message: string) => void;
 
@@ -78,7 +79,7 @@ export function createLogger(level: LogLevel, format: LogFormat, sink: LogSink =
 
 function createPino(level: LogLevel, format: LogFormat, sink: LogSink): PinoLogger {
   // A require here, not an import: esbuild then evaluates pino only when this runs.
-  const pino = require('pino') as typeof import('pino');
+  const pino = (IS_SEA ? requireEmbedded('pino') : require('pino')) as typeof import('pino');
   const destination = format === 'pretty' ? { write: (line: string) => sink.write(formatPretty(line)) } : sink;
   // base drops pino's default pid and hostname: the container already says both.
   return pino.pino({ level, base: { name: 'gracie' } }, destination);

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AS_PID1, endedBySignal, FIXTURES, gracie, readIfExists, SIGNALS_FIXTURE, tryKill, waitFor, type Ended, type GracieRun } from './helpers';
+import { AS_PID1, AS_SEA, endedBySignal, FIXTURES, gracie, readIfExists, SIGNALS_FIXTURE, tryKill, waitFor, type Ended, type GracieRun } from './helpers';
 
 /** A word no other process has in its argv: the child carries it as its $0, so /proc can tell whether it is gone. */
 let markers = 0;
@@ -325,7 +325,8 @@ describe('signals at every instant of start-up', () => {
   }, 60_000);
 });
 
-describe("V8's one measurement of the CPU clock", () => {
+// Needs a --require hook in gracie's own Node: defined for the npm package only (see AS_SEA in helpers.ts).
+if (!AS_SEA) describe("V8's one measurement of the CPU clock", () => {
   // V8 measures the CPU's clock rate (abseil, sleeping 1, 2, 4... ms) the first time two of its threads contend for
   // a lock, in the Node builds that export abseil's probe (absent in 20.20.2; present in 22.23, 24 and 26). A SIGTERM
   // storm that met it on gracie's main thread, in a garbage collection, froze gracie for the whole 10 s of the storm
@@ -410,7 +411,8 @@ describe('SIGUSR1 at every instant of start-up', () => {
   }, 60_000);
 });
 
-describe('an unexpected exception inside gracie after the child started', () => {
+// Needs a --require hook in gracie's own Node: defined for the npm package only (see AS_SEA in helpers.ts).
+if (!AS_SEA) describe('an unexpected exception inside gracie after the child started', () => {
   const HOOK = resolve(FIXTURES, 'fault-hook.cjs');
 
   it.each([

@@ -18,6 +18,12 @@ export const SIGNALS_FIXTURE = [process.execPath, resolve(FIXTURES, 'signals.mjs
  * argv in GRACIE_E2E_COMMAND (scripts/test-arm64.sh: the launcher on an arm64 Node under qemu-user).
  */
 export const GRACIE_COMMAND: readonly string[] = process.env.GRACIE_E2E_COMMAND ? JSON.parse(process.env.GRACIE_E2E_COMMAND) : [GRACIE];
+/**
+ * Set (GRACIE_E2E_SEA=1, scripts/test-sea.sh) when GRACIE_E2E_COMMAND is gracie's single executable: no launcher,
+ * Node's options fixed inside it. Tests that need a --require hook in gracie's own Node cannot run against it (the
+ * executable ignores NODE_OPTIONS and takes no Node options, by design): they are defined for the npm package only.
+ */
+export const AS_SEA = process.env.GRACIE_E2E_SEA === '1';
 
 if (!existsSync(resolve(__dirname, '../../dist/gracie.js'))) {
   throw new Error('dist/gracie.js is missing: run `npm run build` (npm test does it)');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AS_PID1, endedBySignal, FIXTURES, GRACIE, gracie, SIGNALS_FIXTURE, waitFor } from './helpers';
+import { AS_PID1, AS_SEA, endedBySignal, FIXTURES, GRACIE_COMMAND, gracie, SIGNALS_FIXTURE, waitFor } from './helpers';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gracie-e2e-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -102,15 +102,23 @@ describe('bad input: exit 2, one line naming the problem, the child never starts
 });
 
 describe('the Node gracie runs on', () => {
-  it("is the first node on PATH: the machine's, or the major scripts/test-node.sh put first (GRACIE_E2E_NODE_MAJOR)", async () => {
+  const title = AS_SEA
+    ? 'is the one inside the single executable: the process is the executable itself'
+    : "is the first node on PATH: the machine's, or the major scripts/test-node.sh put first (GRACIE_E2E_NODE_MAJOR)";
+  it(title, async () => {
     const ended = await gracie(['--', 'sh', '-c', 'readlink /proc/$PPID/exe']).exit();
+    if (AS_SEA) {
+      expect(ended.stdout.trim()).toBe(realpathSync(GRACIE_COMMAND[0]));
+      return;
+    }
     const version = spawnSync(ended.stdout.trim(), ['-v'], { encoding: 'utf8' }).stdout.trim();
     const expected = process.env.GRACIE_E2E_NODE_MAJOR ?? process.versions.node.split('.')[0];
     expect(version, `gracie's Node at ${ended.stdout.trim()}`).toMatch(new RegExp(`^v${expected}\\.`));
   });
 });
 
-describe('what a start loads', () => {
+// Needs a --require hook in gracie's own Node: defined for the npm package only (see AS_SEA).
+if (!AS_SEA) describe('what a start loads', () => {
   // child_process, net and tty cost ~2 ms of every start together (docs/benchmarks.md); only the fallback without
   // libc and a character device on stdin or stderr need them. perf_hooks comes with the global `performance`.
   it('the happy path loads neither child_process nor net nor tty nor perf_hooks', async () => {
@@ -185,7 +193,7 @@ describe('what the child gets', () => {
     // The parent shell ignores SIGINT and SIGQUIT for gracie, as `nohup` or a non-interactive `&` do.
     // cat, not grep: GNU grep installs a SIGSEGV handler of its own.
     const readStatus = 'cat /proc/self/status';
-    const run = spawnSync('sh', ['-c', `trap '' INT QUIT HUP; exec "$@"`, 'sh', ...(AS_PID1 ? ['unshare', '--pid', '--fork', '--mount-proc'] : []), GRACIE, '--', 'sh', '-c', readStatus], {
+    const run = spawnSync('sh', ['-c', `trap '' INT QUIT HUP; exec "$@"`, 'sh', ...(AS_PID1 ? ['unshare', '--pid', '--fork', '--mount-proc'] : []), ...GRACIE_COMMAND, '--', 'sh', '-c', readStatus], {
       encoding: 'utf8',
       timeout: 20_000,
     });
@@ -202,6 +210,8 @@ describe('what the child gets', () => {
     expect(baseline.stdout.split(' ')).toEqual(expect.arrayContaining(['3', '4']));
     const ended = await gracie(['--', ...listFds], { extraFds: 2 }).exit();
     expect(ended).toMatchObject({ code: 0, stdout: baseline.stdout });
+    // The single executable has no launcher either: it tells inherited descriptors from Node's own (sea.ts).
+    if (AS_SEA) return;
     // `node bin/gracie.js` has no launcher to note them: Node marked 3-15 close-on-exec before gracie ran.
     const direct = await gracie(['--', ...listFds], { extraFds: 2, viaNode: true }).exit();
     // Both pipes are gone; the glob's own handle takes the lowest free number, 3.

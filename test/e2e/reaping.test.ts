@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AS_PID1, GRACIE, gracie, readIfExists, SIGNALS_FIXTURE, tryKill, waitFor } from './helpers';
+import { AS_PID1, GRACIE_COMMAND, gracie, readIfExists, SIGNALS_FIXTURE, tryKill, waitFor } from './helpers';
 
 /** Host pids of the zombie children of `parent`, from /proc (the test's view, also for a PID namespace). */
 function zombieChildren(parent: number): number[] {
@@ -191,8 +191,8 @@ describe('parent-death signal', () => {
     // gracie's parent is a shell we can kill (as PID 1: unshare itself).
     const gracieArgs = ['-p', 'SIGTERM', '--stop-signal', 'SIGQUIT', '--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGQUIT=0'];
     const argv = AS_PID1
-      ? ['unshare', '--pid', '--fork', '--mount-proc', GRACIE, ...gracieArgs]
-      : ['sh', '-c', '"$@" & echo "parent ready $$"; wait', 'sh', GRACIE, ...gracieArgs];
+      ? ['unshare', '--pid', '--fork', '--mount-proc', ...GRACIE_COMMAND, ...gracieArgs]
+      : ['sh', '-c', '"$@" & echo "parent ready $$"; wait', 'sh', ...GRACIE_COMMAND, ...gracieArgs];
     const parent = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     parent.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

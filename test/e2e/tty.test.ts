@@ -5,12 +5,12 @@
 // namespace: the foreground tests run it in two layouts (see LAYOUTS), the tests that start it from an
 // interactive shell under `unshare`, as the other suites do.
 import { describe, expect, it } from 'vitest';
-import { AS_PID1, GRACIE } from './helpers';
+import { AS_PID1, GRACIE_COMMAND } from './helpers';
 import { onTerminal as onPty, type PtyResult, type Step } from './pty';
 
 const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc'];
 /** gracie as the tests start it from a shell: directly, or as PID 1 of a new PID namespace (as the other suites do). */
-const GRACIE_ARGV = AS_PID1 ? [...UNSHARE, GRACIE] : [GRACIE];
+const GRACIE_ARGV = AS_PID1 ? [...UNSHARE, ...GRACIE_COMMAND] : [...GRACIE_COMMAND];
 /** The ways gracie gets the terminal in the foreground tests. */
 const LAYOUTS: Array<{ layout: string; argv: string[] }> = AS_PID1
   ? [
@@ -18,7 +18,7 @@ const LAYOUTS: Array<{ layout: string; argv: string[] }> = AS_PID1
       // namespace, so tcgetpgrp() and getpgrp() both say 0 to gracie, in the foreground as in the background.
       { layout: 'PID 1 under unshare run from a shell', argv: GRACIE_ARGV },
       // `docker run -it`: PID 1 leads the session that has the terminal (setsid --ctty takes it over).
-      { layout: 'PID 1 leading the session, as under docker run -it', argv: [...UNSHARE, 'setsid', '--ctty', GRACIE] },
+      { layout: 'PID 1 leading the session, as under docker run -it', argv: [...UNSHARE, 'setsid', '--ctty', ...GRACIE_COMMAND] },
     ]
   : [{ layout: 'run from a shell', argv: GRACIE_ARGV }];
 const PROMPT = 'PROMPT> ';
@@ -167,7 +167,7 @@ if (!AS_PID1) {
     ].join('\n');
 
     it('^Z stops the child and gracie with it; fg resumes both and the child has the terminal again', async () => {
-      const command = [GRACIE, '--', process.execPath, '-e', child].map(quote).join(' ');
+      const command = [...GRACIE_COMMAND, '--', process.execPath, '-e', child].map(quote).join(' ');
       const result = await onTerminal(INTERACTIVE_BASH, [
         AT_PROMPT,
         { fg_snapshot: 'shell' },
@@ -192,7 +192,7 @@ if (!AS_PID1) {
     });
 
     it('started in the background with an interactive child, gracie stops with it; fg gives the child job control', async () => {
-      const command = [GRACIE, '--', ...INTERACTIVE_BASH].map(quote).join(' ');
+      const command = [...GRACIE_COMMAND, '--', ...INTERACTIVE_BASH].map(quote).join(' ');
       const result = await onTerminal(INTERACTIVE_BASH, [
         AT_PROMPT,
         // Report job state changes at once, not at the next prompt.
