@@ -15,7 +15,9 @@ import { createRequire } from 'node:module';
 import { arch as hostArch } from 'node:process';
 
 export const NODE_VERSION = '24.22.3';
-export const ARCHES = ['x64', 'arm64'];
+// `node scripts/build-sea.mjs x64` builds one (Dockerfile.example builds its own platform's); both by default.
+const ARCHES = process.argv.length > 2 ? process.argv.slice(2) : ['x64', 'arm64'];
+for (const arch of ARCHES) if (!['x64', 'arm64'].includes(arch)) throw new Error(`build-sea: no single executable for '${arch}': x64 or arm64`);
 const OUT = 'dist/sea';
 const require = createRequire(import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

@@ -57,6 +57,9 @@ if [ "$(label_of localhost/debian:bookworm gracie.recipe)" != "$debian_recipe" ]
   trap - EXIT
 fi
 
+# The same image stands in for docker.io/library/debian:bookworm-slim, the base of the examples without Node.
+podman tag localhost/debian:bookworm docker.io/library/debian:bookworm-slim
+
 # ---- docker.io/library/node:<major>-bookworm-slim, from the Node that runs the tests ----
 # The official image's layout: node in /usr/local/bin, npm in /usr/local/lib/node_modules with npm/npx links, user
 # `node` (uid 1000), docker-entrypoint.sh, CMD ["node"]. One addition the official image lacks: this machine's
@@ -106,4 +109,4 @@ CF
   rm -rf "$ctx"
   trap - EXIT
 fi
-log "ready: podman $(podman --version | awk '{print $3}'), localhost/debian:bookworm, $node_image"
+log "ready: podman $(podman --version | awk '{print $3}'), localhost/debian:bookworm (also debian:bookworm-slim), $node_image"

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDockerfile } from '../e2e/dockerfile';
-import { exampleImage } from './images';
+import { exampleImage, HOST_SEA, PLAIN_NGINX_IMAGE } from './images';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -40,4 +40,9 @@ export default async function setup(): Promise<void> {
     await run(argv, `building the example '${stage.name}' (${argv.join(' ')})`);
     console.log(`container suite: built ${exampleImage(stage.name)} in ${seconds(started)}`);
   }
+  started = process.hrtime.bigint();
+  await run(['podman', 'build', '--pull=never', '--network', 'host', '-f', join(__dirname, 'nginx-plain.Containerfile'), '-t', PLAIN_NGINX_IMAGE, __dirname], `building ${PLAIN_NGINX_IMAGE}`);
+  // The single executable as a user builds it, for `podman run --init-path`.
+  await run(['npm', 'run', 'build:sea', '--', process.arch], `npm run build:sea -- ${process.arch}`);
+  console.log(`container suite: built ${PLAIN_NGINX_IMAGE} and ${HOST_SEA} in ${seconds(started)}`);
 }

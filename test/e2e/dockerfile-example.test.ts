@@ -113,6 +113,13 @@ const RUNNERS: Record<string, () => Promise<void>> = {
     expect(exited.shutdownMs).toBeGreaterThanOrEqual(500);
   },
 
+  async 'nginx-without-node'() {
+    const resolved = resolveStage(stages, 'nginx-without-node');
+    expect(resolved.argv).toEqual(['gracie', '--', 'nginx', '-g', 'daemon off;']);
+    const { run } = await nginxExample('nginx-without-node');
+    expect((await run.ended).code, run.describe()).toBe(0);
+  },
+
   async 'legacy-shell-form'() {
     const resolved = resolveStage(stages, 'legacy-shell-form');
     // What Docker runs for a shell-form CMD behind an exec-form ENTRYPOINT.
@@ -142,10 +149,13 @@ function request(port: number, path: string): Promise<{ status?: number; body?: 
 
 describe('Dockerfile.example', () => {
   it('has the layout its tests and readers rely on', () => {
-    expect(examples.map((stage) => stage.example)).toEqual(['nginx', 'node-app', 'legacy-shell-form']);
+    expect(examples.map((stage) => stage.example)).toEqual(['nginx', 'node-app', 'nginx-without-node', 'legacy-shell-form']);
     for (const stage of examples) {
       expect(stage.name, 'an example stage is named like its marker').toBe(stage.example);
-      expect(lineage(stages, stage.name)[0].name, `${stage.name} is built on the gracie stage`).toBe('gracie');
+      // Either built on the gracie stage (an image with Node), or given the single executable from gracie-sea.
+      const onGracie = lineage(stages, stage.name)[0].name === 'gracie';
+      const copiesSea = stage.copies.some((copy) => copy.from === 'gracie-sea' && copy.dest === '/usr/local/bin/gracie');
+      expect(onGracie || copiesSea, `${stage.name} gets gracie from the gracie or the gracie-sea stage`).toBe(true);
     }
     const base = stages.find((stage) => stage.name === 'gracie');
     expect(base?.entrypoint).toEqual({ form: 'exec', argv: ['gracie', '--'] });
