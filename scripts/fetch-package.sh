@@ -31,5 +31,7 @@ if [ ! -d "$dir" ]; then
   # A rename, so a run killed midway or a concurrent one never sees half a package; a concurrent run that won
   # the race leaves its copy in place.
   mv -T "$tmp/package" "$dir" 2>/dev/null || [ -d "$dir" ]
+  # The release this one replaces goes (a Node build is ~150 MB unpacked): the cache holds one per range.
+  find "$cache" -mindepth 1 -maxdepth 1 -name "$slug@$range.*" ! -name "$slug@$version" -exec rm -rf {} +
 fi
 echo "$dir"
