@@ -12,23 +12,25 @@ import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { which, capture, killAll, run } from './lib.mjs';
 import { SECTIONS } from './sections.mjs';
+import { SEA_NODE_VERSION } from '../scripts/sea-node.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
-const ORDER = ['startup', 'memory', 'latency', 'reaping', 'idle', 'storm', 'escalation'];
+const ORDER = ['startup', 'memory', 'latency', 'reaping', 'idle', 'storm', 'escalation', 'size'];
 const NEEDS = {
   startup: ['hyperfine'], memory: ['unshare'], latency: ['gcc', 'unshare'], reaping: ['gcc', 'unshare'],
-  idle: ['unshare'], storm: ['gcc', 'unshare'], escalation: ['gcc', 'unshare'],
+  idle: ['unshare'], storm: ['gcc', 'unshare'], escalation: ['gcc', 'unshare'], size: [],
 };
 const PACKAGE = { tini: 'tini', 'dumb-init': 'dumb-init', catatonit: 'catatonit', hyperfine: 'hyperfine', gcc: 'gcc', unshare: 'util-linux' };
 
 const USAGE = `usage: node bench/run.mjs [options] [section...]
 
-sections (default: all, in this order): ${ORDER.join(', ')} (or their numbers 1-7)
+sections (default: all, in this order): ${ORDER.join(', ')} (or their numbers 1-8)
 
 options:
   --quick            fewer iterations: a smoke test of every section (< 1 minute)
-  --inits LIST       comma list among gracie,tini,dumb-init,catatonit,node-floor (default: all)
+  --inits LIST       comma list among gracie,tini,dumb-init,catatonit,node-floor, and gracie-sea,node-floor-sea
+                     when dist/sea/ has the single executable (npm run build:sea) (default: all)
   --gracie PATH      gracie's bin (default: $GRACIE_BIN or <repo>/bin/gracie.js), run as \`node PATH\`
   --out FILE         JSON results (default: bench/results/latest.json; the markdown goes beside it)
   --skip-missing     measure what is installed instead of stopping when a peer or tool is missing
@@ -52,7 +54,7 @@ function parseArgs(argv) {
     else if (a.startsWith('--inits')) o.inits = val().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a.startsWith('--gracie')) o.gracie = resolve(val());
     else if (a.startsWith('--out')) o.out = resolve(val());
-    else if (/^[1-7]$/.test(a)) o.sections.push(ORDER[Number(a) - 1]);
+    else if (/^[1-8]$/.test(a)) o.sections.push(ORDER[Number(a) - 1]);
     else if (ORDER.includes(a)) o.sections.push(a);
     else fail(`unknown argument '${a}'`);
   }
@@ -82,7 +84,22 @@ function defineInits(opts, tools) {
     { name: 'dumb-init', host: (x) => [tools['dumb-init'], ...x, '--'], pid1: (x) => [tools['dumb-init'], ...x, '--'] },
     { name: 'catatonit', host: (x) => [tools.catatonit, ...x, '--'], pid1: (x) => [tools.catatonit, ...x, '--'] },
     { name: 'node-floor', host: (x) => [node, floor, ...x, '--'], pid1: (x) => [node, floor, ...x, '--'] },
+    // gracie's single executable (npm run build:sea), run as it is, and the Node floor on the Node release inside it:
+    // present when built, and compared with each other (the executable's Node is not the machine's).
+    ...(opts.sea ? [
+      { name: 'gracie-sea', host: (x) => [opts.sea.exe, ...x, '--'], pid1: (x) => [opts.sea.exe, ...x, '--'] },
+      { name: 'node-floor-sea', host: (x) => [opts.sea.node, floor, ...x, '--'], pid1: (x) => [opts.sea.node, floor, ...x, '--'] },
+    ] : []),
   ];
+}
+
+/** The single executable for this machine and the Node release inside it, when `npm run build:sea` has run. */
+function findSea() {
+  const exe = join(ROOT, 'dist', 'sea', `gracie-linux-${process.arch}`);
+  if (!canExec(exe)) return null;
+  const dir = capture('bash', [join(ROOT, 'scripts', 'fetch-package.sh'), `node-linux-${process.arch}`, SEA_NODE_VERSION], { both: false });
+  const node = dir && join(dir.trim(), 'bin', 'node');
+  return node && canExec(node) ? { exe, node, version: SEA_NODE_VERSION } : null;
 }
 
 /**
@@ -212,12 +229,14 @@ async function main() {
     if (!opts.skipMissing) process.exit(1);
   }
 
+  opts.sea = findSea();
+  if (!opts.sea) process.stderr.write('bench: no single executable in dist/sea (npm run build:sea): measuring without it\n');
   let inits = defineInits(opts, tools).filter((i) => !opts.inits || opts.inits.includes(i.name));
   if (opts.inits) {
     const unknown = opts.inits.filter((n) => !inits.some((i) => i.name === n));
     if (unknown.length) fail(`unknown init(s): ${unknown.join(', ')}`);
   }
-  inits = inits.filter((i) => i.name === 'gracie' || i.name === 'node-floor' || tools[i.name]);
+  inits = inits.filter((i) => ['gracie', 'node-floor', 'gracie-sea', 'node-floor-sea'].includes(i.name) || tools[i.name]);
   let gracieProblem = null;
   if (inits.some((i) => i.name === 'gracie')) {
     gracieProblem = await checkGracie(opts.gracie);
@@ -249,7 +268,7 @@ async function main() {
 
   const m = meta(opts, tools, inits, gracieProblem);
   const ctx = {
-    quick: opts.quick, inits, tools, bins, tmp, gracieExec, memoryReferences,
+    quick: opts.quick, inits, tools, bins, tmp, gracieExec, memoryReferences, sea: opts.sea, root: ROOT,
     // progress on a terminal only: one self-overwriting line on stderr
     progress: process.stderr.isTTY
       ? (msg) => process.stderr.write(`\r\x1b[K[${((Date.now() - t0) / 1000).toFixed(0)}s] ${msg}`)

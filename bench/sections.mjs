@@ -1,7 +1,8 @@
-// The seven benchmark sections. Each takes the run context and returns
+// The eight benchmark sections. Each takes the run context and returns
 // { key, title, markdown, data, notes }. Every section measures all inits in the same run,
 // interleaved: round r visits the inits in an order rotated by r.
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import {
   launch, stop, waitForChild, waitForStdout, readMemory, readCpu, run, sleep, deadline,
@@ -9,6 +10,8 @@ import {
 } from './lib.mjs';
 
 const FLOOR = 'node-floor';
+/** The floor an init is compared with: the single executable with the Node floor on the Node release inside it. */
+const floorOf = (name) => (name === 'gracie-sea' || name === 'node-floor-sea' ? 'node-floor-sea' : FLOOR);
 const MODES = [{ key: 'host', label: 'not PID 1', pid1: false }, { key: 'pid1', label: 'PID 1', pid1: true }];
 
 /** The argv prefix of INIT (everything up to and including `--`). */
@@ -27,6 +30,7 @@ export async function startup(ctx) {
   if (ctx.gracieExec) {
     cmds.push({ name: 'gracie (bin run as a program, via /bin/sh)', argv: [ctx.gracieExec, '--', '/bin/true'], extra: true });
   }
+  if (ctx.sea) cmds.push({ name: `node ${ctx.sea.version} -e 0`, argv: [ctx.sea.node, '-e', '0'], extra: true, floor: 'node-floor-sea' });
   const times = new Map(cmds.map((c) => [c.name, []]));
   const cpu = new Map(cmds.map((c) => [c.name, []]));
   const errors = {};
@@ -52,10 +56,9 @@ export async function startup(ctx) {
       p90Ms: quantile(times.get(c.name), 0.9), cpuMs: median(cpu.get(c.name)), error: errors[c.name] ?? null,
     };
   }
-  const floor = data[FLOOR]?.overheadMs;
   const rows = cmds.map((c) => {
     const d = data[c.name];
-    d.vsFloor = c.name === cmds[0].name ? null : ratio(d.overheadMs, floor);
+    d.vsFloor = c.name === cmds[0].name ? null : ratio(d.overheadMs, data[c.floor ?? floorOf(c.name)]?.overheadMs);
     return [c.name, d.runs, fmt(d.medianMs, ' ms'), c.name === cmds[0].name ? '(baseline)' : fmt(d.overheadMs, ' ms'),
       fmtRatio(d.vsFloor), fmt(d.cpuMs, ' ms'), d.error ? `FAILED: ${d.error}` : ''];
   });
@@ -63,7 +66,8 @@ export async function startup(ctx) {
     key: 'startup', title: '1. Start-up + exit overhead (`INIT -- /bin/true` minus `/bin/true`)',
     markdown: table(['command', 'runs', 'median wall', 'overhead', 'overhead vs node-floor', 'user+sys (mean)', ''], rows),
     data,
-    notes: [`hyperfine -N, ${rounds} interleaved rounds × ${runs} runs (warm-up ${warmup} per round); not PID 1.`],
+    notes: [`hyperfine -N, ${rounds} interleaved rounds × ${runs} runs (warm-up ${warmup} per round); not PID 1.`,
+      ...(ctx.sea ? [`gracie-sea is the single executable (Node ${ctx.sea.version} inside), compared with node-floor-sea, the Node floor on that release; \`node ${ctx.sea.version} -e 0\` is the bare start of that Node, the moonshot's bar.`] : [])],
   };
 }
 
@@ -101,10 +105,10 @@ export async function memory(ctx) {
   const data = {};
   const rows = [];
   for (const m of MODES) {
-    const floor = samples[`${FLOOR}|${m.key}`];
-    const fAnon = floor && median(floor.map((s) => s.rssAnonKb));
-    const fPss = floor && median(floor.map((s) => s.pssKb));
     for (const init of measured) {
+      const floor = samples[`${floorOf(init.name)}|${m.key}`];
+      const fAnon = floor && median(floor.map((s) => s.rssAnonKb));
+      const fPss = floor && median(floor.map((s) => s.pssKb));
       const key = `${init.name}|${m.key}`;
       const s = samples[key] ?? [];
       const d = {
@@ -483,4 +487,49 @@ export async function escalation(ctx) {
   };
 }
 
-export const SECTIONS = { startup, memory, latency, reaping, idle, storm, escalation };
+// ---------------------------------------------------------------------------------------------
+// 8. what each init weighs in an image
+
+export async function size(ctx) {
+  const items = [];
+  const add = (name, files, note) => items.push({ name, files: files.filter(Boolean), note });
+  for (const peer of ['tini', 'dumb-init', 'catatonit']) if (ctx.tools[peer]) add(peer, [ctx.tools[peer]], 'one file');
+  if (ctx.sea) add('gracie-sea', [ctx.sea.exe], `one file: Node ${ctx.sea.version}, gracie and koffi`);
+  const npmFiles = (dir) => listFiles(join(ctx.root, dir));
+  const koffi = [...npmFiles('node_modules/koffi'), ...npmFiles(`node_modules/@koromix/koffi-linux-${process.arch}`)];
+  add('gracie (npm package)', [...npmFiles('bin'), ...npmFiles('dist').filter((f) => !f.includes('/dist/sea/')), ...koffi],
+    'bin/, dist/ and koffi with its platform package, as `npm ci --omit=dev` installs them; plus a Node');
+  add(`node ${process.version} (the machine's)`, [process.execPath], 'what gracie (npm package) and node-floor run on');
+  const data = {};
+  const rows = items.map(({ name, files, note }) => {
+    let bytes = 0;
+    let gzipBytes = 0;
+    for (const file of files) {
+      const content = readFileSync(file);
+      bytes += content.length;
+      gzipBytes += gzipSync(content, { level: 6 }).length;
+    }
+    data[name] = { files: files.length, bytes, gzipBytes };
+    return [name, String(files.length), fmt(bytes / 1e6, ' MB'), fmt(gzipBytes / 1e6, ' MB'), note];
+  });
+  return {
+    key: 'size', title: '8. Size on disk',
+    markdown: table(['init', 'files', 'bytes', 'gzip -6', ''], rows),
+    data,
+    notes: ['gzip -6 of each file, summed: roughly what an image layer holding it costs to pull.'],
+  };
+}
+
+function listFiles(dir) {
+  const out = [];
+  let entries;
+  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return out; }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+export const SECTIONS = { startup, memory, latency, reaping, idle, storm, escalation, size };

@@ -14,7 +14,8 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, wri
 import { createRequire } from 'node:module';
 import { arch as hostArch } from 'node:process';
 
-export const NODE_VERSION = '24.22.3';
+import { SEA_NODE_VERSION as NODE_VERSION } from './sea-node.mjs';
+
 // `node scripts/build-sea.mjs x64` builds one (Dockerfile.example builds its own platform's); both by default.
 const ARCHES = process.argv.length > 2 ? process.argv.slice(2) : ['x64', 'arm64'];
 for (const arch of ARCHES) if (!['x64', 'arm64'].includes(arch)) throw new Error(`build-sea: no single executable for '${arch}': x64 or arm64`);
