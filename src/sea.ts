@@ -119,6 +119,11 @@ export function inheritedDescriptorsAtStart(): string {
       // the descriptor readdir itself used, closed by now
     }
   }
+  return inheritedAmong(targets).join(' ');
+}
+
+/** Pure part of inheritedDescriptorsAtStart: descriptor -> what /proc/self/fd says it is, to the inherited ones. */
+export function inheritedAmong(targets: ReadonlyMap<number, string>): number[] {
   const pipeEnds = new Map<string, number>();
   for (const target of targets.values()) if (target.startsWith('pipe:')) pipeEnds.set(target, (pipeEnds.get(target) ?? 0) + 1);
   const inherited: number[] = [];
@@ -128,5 +133,5 @@ export function inheritedDescriptorsAtStart(): string {
     if (target.startsWith('pipe:') && (pipeEnds.get(target) ?? 0) > 1) continue;
     inherited.push(fd);
   }
-  return inherited.sort((a, b) => a - b).join(' ');
+  return inherited.sort((a, b) => a - b);
 }
