@@ -61,8 +61,10 @@ export function formatPretty(jsonLine: string): string {
 }
 
 /**
- * A logger writing JSON or pretty lines to `sink` (stderr by default). pino is loaded on the first line that
- * passes the level: the happy path logs nothing, and every container would otherwise pay pino's start-up.
+ * A logger writing JSON or pretty lines to `sink` (stderr by default). Lines whose fields are all plain values
+ * (every line gracie writes but an error's) are written here, in pino's shape; pino is loaded on the first line
+ * that needs its serializers (an Error in `err`). Loading pino costs ~10 ms, and the summary line ("child was
+ * killed by SIGKILL") is often the run's first line, written on the way out: every crash would pay it.
  */
 export function createLogger(level: LogLevel, format: LogFormat, sink: LogSink = stderrSink): Logger {
   const threshold = level === 'silent' ? Infinity : LEVEL_VALUE[level];
@@ -71,10 +73,31 @@ export function createLogger(level: LogLevel, format: LogFormat, sink: LogSink =
     (name: keyof typeof LEVEL_VALUE): Method =>
     (fields, message) => {
       if (LEVEL_VALUE[name] < threshold) return;
+      const line = flatLine(LEVEL_VALUE[name], fields, message);
+      if (line !== null) {
+        sink.write(format === 'pretty' ? formatPretty(line) : line);
+        return;
+      }
       pino ??= createPino(level, format, sink);
       pino[name](fields, message);
     };
   return { trace: method('trace'), debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
+}
+
+/**
+ * The JSON line pino writes for `fields` and `message` (level, time, name, the fields in order, msg), or null
+ * when a field is not a string, finite number, boolean or null (pino's serializers then decide). Undefined
+ * fields are left out, as pino does. test/unit/log.test.ts compares both byte for byte.
+ */
+export function flatLine(level: number, fields: object, message: string): string | null {
+  let line = `{"level":${level},"time":${Date.now()},"name":"gracie"`;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    const plain = value === null || typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value);
+    if (!plain) return null;
+    line += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return `${line},"msg":${JSON.stringify(message)}}\n`;
 }
 
 function createPino(level: LogLevel, format: LogFormat, sink: LogSink): PinoLogger {

@@ -133,6 +133,27 @@ if (!AS_SEA) describe('what a start loads', () => {
     expect(loaded, 'the list the hook wrote').toContain('NativeModule fs');
     expect(loaded.filter((name) => /^NativeModule (child_process|net|tty|perf_hooks)$/.test(name))).toEqual([]);
   });
+
+  // pino takes ~10 ms to load, and the summary line of a crash is often the run's first line, written on the way
+  // out: gracie writes its plain lines itself (src/log.ts) and exits as fast as without the line.
+  it('the summary line of a failed child is written without loading pino', async () => {
+    const list = join(scratch, 'modules-loaded-failed');
+    // Exit code 3, not a death by signal: not PID 1, gracie would end itself with the signal, and the hook's
+    // exit handler would never run.
+    const ended = await gracie(['--', 'sh', '-c', 'exit 3'], {
+      nodeArgs: ['--require', join(FIXTURES, 'module-list-hook.cjs')],
+      env: { GRACIE_TEST_MODULE_LIST: list },
+    }).exit();
+    expect(ended.code).toBe(3);
+    const [summary, ...rest] = ended.stderr.split('\n').filter((line) => line !== '');
+    expect(rest, ended.stderr).toEqual([]);
+    // pino's shape, key order included
+    expect(Object.keys(JSON.parse(summary))).toEqual(['level', 'time', 'name', 'code', 'signal', 'shutdownMs', 'msg']);
+    expect(JSON.parse(summary)).toMatchObject({ level: 30, name: 'gracie', code: 3, signal: null, shutdownMs: null, msg: 'child exited with code 3' });
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded.filter((name) => name.startsWith('file ')).length, 'files the hook listed').toBeGreaterThan(0);
+    expect(loaded.filter((name) => /^file .*pino/.test(name))).toEqual([]);
+  });
 });
 
 describe('what the child gets', () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogFormat, LogLevel } from '../../src/config';
-import { createLogger, formatPretty, type LogSink } from '../../src/log';
+import { pino } from 'pino';
+import { createLogger, flatLine, formatPretty, type LogSink } from '../../src/log';
 
 const NOW = Date.parse('2024-05-06T12:00:01.234Z');
 
@@ -86,6 +87,42 @@ describe('createLogger, json', () => {
     logger.warn({}, 'w');
     logger.error({}, 'e');
     expect(parseLines(writes).map((line) => line.level)).toEqual([10, 20, 30, 40, 50]);
+  });
+});
+
+describe('flatLine: plain lines without pino', () => {
+  /** What pino itself writes for the same call, with gracie's settings. */
+  function pinoLine(level: LogLevel, fields: object, message: string): string {
+    const lines: string[] = [];
+    const logger = pino({ level: 'trace', base: { name: 'gracie' } }, { write: (line: string) => void lines.push(line) });
+    (logger[level as 'info'] as (fields: object, message: string) => void)(fields, message);
+    return lines.join('');
+  }
+
+  it.each<[LogLevel, number, object, string]>([
+    ['info', 30, { code: null, signal: 'SIGKILL', shutdownMs: null }, 'child was killed by SIGKILL'],
+    ['info', 30, { code: 3, signal: null, shutdownMs: 840 }, 'child exited with code 3 840ms after the stop request'],
+    ['info', 30, { signal: 'SIGTERM', forwardAs: 'SIGQUIT', delayMs: 0, timeoutMs: 10_000 }, 'received SIGTERM, forwarded SIGQUIT'],
+    ['warn', 40, { afterMs: 10_000, target: 'group' }, 'stop timeout reached: sent SIGKILL to the child\'s process group'],
+    ['debug', 20, {}, 'nothing'],
+    ['trace', 10, { skipped: undefined, yes: true, no: false, negative: -2.5 }, 'booleans and numbers'],
+    ['error', 50, { command: 'a "quoted" \\ back\nslash\ttab\u0001\u007f é 😀', 'odd key"': 1 }, 'escapes: " \\ \n'],
+  ])('writes what pino writes, byte for byte (%s %j)', (level, value, fields, message) => {
+    expect(flatLine(value, fields, message)).toBe(pinoLine(level, fields, message));
+  });
+
+  it.each([[{ err: new Error('boom') }], [{ command: ['sh', '-c'] }], [{ n: Number.NaN }], [{ n: 10n }], [{ nested: { a: 1 } }]])(
+    'leaves case %# (not plain values) to pino',
+    (fields) => {
+      expect(flatLine(30, fields, 'm')).toBeNull();
+    },
+  );
+
+  it('createLogger writes an Error through pino, with its serializer', () => {
+    const { logger, writes } = capture('info', 'json');
+    logger.error({ err: new Error('boom') }, 'internal failure');
+    const [line] = parseLines(writes);
+    expect(line).toMatchObject({ level: 50, name: 'gracie', msg: 'internal failure', err: { type: 'Error', message: 'boom' } });
   });
 });
 
