@@ -4,7 +4,6 @@ import './start-libc';
 import { restoreDefaultAction } from './signal-inbox';
 import { main } from './main';
 import type { ExitDecision } from './exit-status';
-import { signalName } from './signals';
 
 main(process.argv.slice(2), process.env).then(exitWith, () => process.exit(1));
 
@@ -12,7 +11,7 @@ main(process.argv.slice(2), process.env).then(exitWith, () => process.exit(1));
 function exitWith(decision: ExitDecision): void {
   try {
     if (decision.kind === 'signal') {
-      restoreDefaultAction(signalName(decision.signal) as NodeJS.Signals);
+      restoreDefaultAction(decision.signal);
       process.kill(process.pid, decision.signal);
     }
   } finally {

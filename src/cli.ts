@@ -26,7 +26,8 @@ Environment (the command line wins):
   GRACIE_STOP_SIGNAL  GRACIE_REWRITE (comma list)  GRACIE_STOP_TIMEOUT  GRACIE_STOP_DELAY
   GRACIE_PROCESS_GROUP  GRACIE_SUBREAPER  GRACIE_PARENT_DEATH_SIGNAL  GRACIE_SUCCESS_EXIT (comma list)
   GRACIE_LOG_LEVEL (silent, error, warn, info, debug, trace)  GRACIE_LOG_FORMAT (json, pretty)
-  Booleans take 1/true/yes/on or 0/false/no/off. Signals: SIGQUIT, QUIT, quit or 3.
+  Booleans take 1/true/yes/on or 0/false/no/off. Signals: SIGQUIT, QUIT, quit or 3;
+  real-time ones as SIGRTMIN+3, RTMIN+3, SIGRTMAX-2 or a number.
   Durations: 500ms, 10s, 2m, 1h or a number of seconds.
 
 Exit status: the command's; 0 for codes listed with -e; 128+N if it died of signal N (as PID 1; otherwise

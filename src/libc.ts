@@ -23,6 +23,8 @@ const SIGTTOU = 22;
 const FIONREAD = 0x541b;
 const F_SETPIPE_SZ = 1031;
 const SIG_IGN = 1;
+/** uv_handle_type's UV_SIGNAL (uv.h, UV_HANDLE_TYPE_MAP: the 16th entry), stable across libuv 1.x. */
+const UV_SIGNAL = 16;
 const SIG_BLOCK = 0;
 const SIG_SETMASK = 2;
 /** abseil's absl::base_internal::NominalCPUFrequency(), inside Node's own binary (V8's copy of abseil). */
@@ -82,6 +84,13 @@ export interface Libc {
   /** Sets a signal's disposition to ignore, in gracie only: the child is spawned with every signal at default. */
   ignoreSignal(signal: number): void;
   /**
+   * Listens for signals Node has no name for (the real-time ones) on Node's own event loop, with libuv's signal
+   * handles, as process.on does for named signals: `receive` runs on the main thread, in arrival order with
+   * them, and the storm protection of libuv's (widened) signal pipe covers these too. Null where Node's binary
+   * exports no libuv; otherwise the listener, with the signals libuv refused.
+   */
+  listenOnEventLoop(signals: readonly number[], receive: (signal: number) => void): EventLoopSignals | null;
+  /**
    * Gives the heap memory start-up freed back to the kernel (glibc's malloc_trim); false where libc has no such
    * call (musl returns freed memory by itself).
    */
@@ -97,6 +106,14 @@ export interface Libc {
    * in 20.20.2, exported by 22.23, 24.21-24.22 and 26.10-26.12 on x64, 24.22 on arm64) or the thread could not start.
    */
   calibrateCpuClockAwayFromSignals(): boolean;
+}
+
+/** Signals caught through libuv (Libc.listenOnEventLoop). */
+export interface EventLoopSignals {
+  /** Signals libuv could not catch, with the errno name (qemu-user keeps some real-time signals for itself). */
+  readonly refused: ReadonlyMap<number, string>;
+  /** Stops listening for `signal`: libuv puts its default action back (gracie then ends itself with it). */
+  stop(signal: number): void;
 }
 
 /** Loads libc through koffi; returns the reason instead when it cannot (unsupported platform, no binary). */
@@ -335,6 +352,47 @@ function bindLibc(koffi: Koffi): Libc {
     realtimeSignals: () => ({ min: c.sigrtmin?.() ?? 34, max: c.sigrtmax?.() ?? 64 }),
     ignoreSignal(signal) {
       if (c.signal(signal, SIG_IGN) === -1) throw new LibcError('signal', errnoName());
+    },
+    listenOnEventLoop(signals, receive) {
+      // Node exports libuv for addons (checked in 20.20, 22.23, 24.22 and 26.12, and in the single executable:
+      // stripping keeps the dynamic symbols). The main thread's loop is uv_default_loop() in every Node release.
+      const uv = {
+        defaultLoop: optional('void *uv_default_loop()'),
+        handleSize: optional('size_t uv_handle_size(int type)'),
+        init: optional('int uv_signal_init(void *loop, void *handle)'),
+        start: optional('int uv_signal_start(void *handle, void *cb, int signum)'),
+        stop: optional('int uv_signal_stop(void *handle)'),
+        unref: optional('void uv_unref(void *handle)'),
+        errName: optional('const char *uv_err_name(int err)'),
+      };
+      if (Object.values(uv).some((bound) => bound === null)) return null;
+      const call = uv as { [K in keyof typeof uv]: Fn };
+      const loop = call.defaultLoop();
+      const size = Number(call.handleSize(UV_SIGNAL));
+      // Called by libuv on the main thread from its loop, like Node's own signal callback: plain JS is safe here.
+      const callback = koffi.register((_handle: unknown, signal: number) => receive(signal), koffi.pointer(koffi.proto('void gracie_uv_signal_cb(void *handle, int signum)')));
+      const handles = new Map<number, unknown>();
+      const refused = new Map<number, string>();
+      for (const signal of signals) {
+        const handle = koffi.alloc('uint8_t', size);
+        let result = call.init(loop, handle);
+        if (result === 0) result = call.start(handle, callback, signal);
+        if (result !== 0) {
+          refused.set(signal, String(call.errName(result)));
+          continue; // a handle that failed to start is inactive: left to the loop, it costs nothing
+        }
+        // Like Node's own signal handles: listening must not keep gracie's loop alive.
+        call.unref(handle);
+        handles.set(signal, handle);
+      }
+      return {
+        refused,
+        stop(signal) {
+          const handle = handles.get(signal);
+          if (handle !== undefined) call.stop(handle);
+          handles.delete(signal);
+        },
+      };
     },
     releaseFreedMemory() {
       if (!c.mallocTrim) return false;

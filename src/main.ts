@@ -9,7 +9,7 @@ import { decideExit, INTERNAL_FAILURE, type ChildEnd, type ExitDecision } from '
 import { createLogger, stderrSink, type Logger } from './log';
 import type { Libc } from './libc';
 import { listChildren, Reaper } from './reaper';
-import { deliverSignalsTo } from './signal-inbox';
+import { deliverSignalsTo, realtimeNotCaught } from './signal-inbox';
 import { cpuClockAtStart, libcAtStart } from './start-libc';
 import { widenSignalPipe } from './signal-pipe';
 import { stopSignalHint } from './hints';
@@ -66,6 +66,7 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
   const isPid1 = process.pid === 1;
   const libc = openLibc(log, stderrIsTerminal);
   const parentDied = libc ? setUpInit(libc, config, isPid1, log) : false;
+  ignoreRealtimeSignalsNotCaught(libc, isPid1, log);
   // With a terminal on stdin, the child's process group gets it while gracie is the foreground job.
   const terminal = libc && isTerminal(0) ? new Terminal(libc, isPid1, log) : null;
   let finish: (end: ChildEnd) => void = () => {};
@@ -181,7 +182,6 @@ async function startChild(
  */
 function setUpInit(libc: Libc, config: Config, isPid1: boolean, log: Logger): boolean {
   if (!isPid1 && config.subreaper) tryOrLog(log, 'register as child subreaper', () => libc.setChildSubreaper());
-  if (!isPid1) tryOrLog(log, 'ignore real-time signals', () => ignoreRealtimeSignals(libc));
   if (!isPid1 && !config.subreaper) log.debug({}, 'not PID 1 and not a subreaper: orphans of the child go to the real init');
   if (config.parentDeathSignal === null) return false;
   const signal = config.parentDeathSignal;
@@ -193,13 +193,18 @@ function setUpInit(libc: Libc, config: Config, isPid1: boolean, log: Logger): bo
 }
 
 /**
- * Node cannot catch real-time signals (no name, no API), and their default action kills: SIGRTMIN+3, systemd's
- * stop signal, would end gracie and with it the container. Ignored instead; as PID 1 the kernel already
- * drops them. The child is spawned with every signal at its default action, so this stays in gracie.
+ * Real-time signals are caught through libuv (signal-inbox.ts) and forwarded. Where that failed (a Node binary
+ * without libuv's symbols, qemu-user keeping some for itself), they are not forwarded, and their default action
+ * would kill: SIGRTMIN+3, systemd's stop signal, would end gracie and with it the container. Those are ignored
+ * (as PID 1 the kernel already drops them; without libc nothing can), said once at debug. The child is spawned
+ * with every signal at its default action, so this stays in gracie.
  */
-function ignoreRealtimeSignals(libc: Libc): void {
-  const { min, max } = libc.realtimeSignals();
-  for (let signal = min; signal <= max; signal++) libc.ignoreSignal(signal);
+function ignoreRealtimeSignalsNotCaught(libc: Libc | null, isPid1: boolean, log: Logger): void {
+  const notCaught = realtimeNotCaught();
+  if (!notCaught) return;
+  const names = notCaught.signals.map(signalName).join(' ');
+  log.debug({ reason: notCaught.reason, signals: names }, libc ? 'real-time signals not forwarded: ignored' : 'real-time signals not forwarded');
+  if (libc && !isPid1) tryOrLog(log, 'ignore real-time signals', () => notCaught.signals.forEach((signal) => libc.ignoreSignal(signal)));
 }
 
 /** Polls the child's process group while draining without a reaper: kill(-pgid, 0) says whether any is left. */

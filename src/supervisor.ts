@@ -3,7 +3,7 @@
 // No process, timer or FFI is touched here, so unit tests drive it with a manual clock.
 import type { Config } from './config';
 import type { ChildEnd } from './exit-status';
-import { SIGKILL, SIGTERM, signalName, STOP_REQUESTS, SUSPEND_REQUESTS } from './signals';
+import { isStopRequest, SIGKILL, SIGTERM, signalName, SUSPEND_REQUESTS } from './signals';
 
 /**
  * Who a signal goes to; the effects layer turns it into pids (child.ts owns the "never kill(-1)" rule).
@@ -77,7 +77,7 @@ export class Supervisor {
       this.ports.log.info(fields, `received ${fields.signal} while draining, forwarded ${fields.forwardAs} to what is left`);
       return;
     }
-    if (!STOP_REQUESTS.has(signal)) {
+    if (!isStopRequest(signal)) {
       this.forward(forwardAs);
       this.ports.log.debug(fields, `received ${fields.signal}, forwarded ${fields.forwardAs}`);
       if (SUSPEND_REQUESTS.has(signal)) this.ports.suspendSelf();

@@ -1,12 +1,22 @@
 // Forwarding, rewriting, process groups, stop requests and escalation, on real processes.
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { AS_PID1, endedBySignal, gracie, readIfExists, SIGNALS_FIXTURE, waitFor } from './helpers';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { AS_PID1, endedBySignal, FIXTURES, gracie, type GracieRun, readIfExists, SIGNALS_FIXTURE, waitFor } from './helpers';
 
 // Every signal gracie forwards that the Node fixture can catch (SIGKILL, SIGSTOP, faults, SIGPIPE and SIGCHLD
 // are never forwarded: see src/signals.ts). The job-control signals have their own test below.
 const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCONT',
   'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR'] as const;
+
+const REALTIME_FIXTURE = resolve(FIXTURES, 'realtime-child.py');
+
+/** SIGRTMIN and SIGRTMAX as the child's C library numbers them (the realtime fixture prints them first). */
+async function realtimeRange(run: GracieRun): Promise<{ min: number; max: number }> {
+  const [match] = await run.waitForLines(/^child realtime (\d+) (\d+)$/);
+  return { min: Number(match[1]), max: Number(match[2]) };
+}
 
 /** The state letter of a process (R, S, T, Z...) from /proc. */
 function processState(pid: number): string | undefined {
@@ -46,17 +56,57 @@ describe('forwarding', () => {
     expect(run.stderr).not.toMatch(/Debugger listening/);
   });
 
-  it('real-time signals (SIGRTMIN+3 is systemd\'s stop signal) never kill gracie', async () => {
-    const run = gracie(['--', ...SIGNALS_FIXTURE, '--exit-on', 'SIGTERM=3']);
+  it('forwards SIGRTMIN, SIGRTMIN+3 and SIGRTMAX, then every real-time signal, each once', async () => {
+    const run = gracie(['--', 'python3', REALTIME_FIXTURE]);
     await run.ready();
+    const { min, max } = await realtimeRange(run);
     const pid = await run.graciePid();
-    // SIGRTMIN is 34 with glibc: 32 and 33 are its own. Their default action kills; Node cannot catch them.
-    for (let signal = 34; signal <= 64; signal++) process.kill(pid, signal);
-    // Signals are taken in order of arrival: if gracie forwards this one, it outlived every real-time signal.
-    await run.signal('SIGUSR2');
-    await run.waitForLines(/^child got SIGUSR2$/);
+    for (const signal of [min, min + 3, max]) {
+      process.kill(pid, signal);
+      await run.waitForLines(new RegExp(`^child got ${signal}$`));
+    }
+    // Real-time signals queue (one delivery per kill, none merged), in gracie as in the child: 31 sent, 31 arrive.
+    const all = Array.from({ length: max - min + 1 }, (_, i) => min + i);
+    for (const signal of all) process.kill(pid, signal);
+    await run.waitForLines(/^child got \d+$/, 3 + all.length);
+    const got = run.stdout.split('\n').filter((line) => /^child got \d+$/.test(line)).map((line) => Number(line.slice(10)));
+    expect(got.slice(3).sort((a, b) => a - b)).toEqual(all);
     await run.signal('SIGTERM');
-    expect((await run.exit()).code).toBe(3);
+    expect((await run.exit()).code).toBe(7);
+  });
+
+  it('STOPSIGNAL SIGRTMIN+3 with -r RTMIN+3:TERM: the child gets SIGTERM and the stop budget starts', async () => {
+    const run = gracie(['-r', 'RTMIN+3:TERM', '--', 'python3', REALTIME_FIXTURE]);
+    await run.ready();
+    const { min } = await realtimeRange(run);
+    process.kill(await run.graciePid(), min + 3);
+    const ended = await run.exit();
+    expect(ended.code).toBe(7);
+    expect(ended.stdout).toMatch(/^child got SIGTERM$/m);
+    const stop = run.logs().find((entry) => entry.msg === 'received SIGRTMIN+3, forwarded SIGTERM');
+    expect(stop, run.describe()).toMatchObject({ level: 30, signal: 'SIGRTMIN+3', forwardAs: 'SIGTERM', timeoutMs: 10_000 });
+  });
+
+  it('a received SIGRTMIN+3 starts the stop budget whatever it is forwarded as: SIGKILL when it runs out', async () => {
+    const run = gracie(['-t', '300ms', '-r', 'SIGRTMIN+3:SIGRTMAX-2', '--', 'python3', REALTIME_FIXTURE]);
+    await run.ready();
+    const { min, max } = await realtimeRange(run);
+    process.kill(await run.graciePid(), min + 3);
+    await run.waitForLines(new RegExp(`^child got ${max - 2}$`));
+    const ended = await run.exit();
+    expect(ended).toMatchObject(endedBySignal('SIGKILL', 9));
+    await run.waitForLog(/^stop timeout reached/);
+  });
+
+  it('rewrites to a real-time signal, by name and by number: -r USR1:RTMIN+1, -r USR2:<SIGRTMAX>', async () => {
+    const range = spawnSync('python3', ['-c', 'import signal; print(signal.SIGRTMIN, signal.SIGRTMAX)'], { encoding: 'utf8' });
+    const [min, max] = range.stdout.trim().split(' ').map(Number);
+    const run = gracie(['-r', 'USR1:RTMIN+1', '-r', `USR2:${max}`, '--', 'python3', REALTIME_FIXTURE]);
+    await run.ready();
+    await run.signal('SIGUSR1');
+    await run.waitForLines(new RegExp(`^child got ${min + 1}$`));
+    await run.signal('SIGUSR2');
+    await run.waitForLines(new RegExp(`^child got ${max}$`));
   });
 
   it('rewrites the stop signal: SIGTERM arrives as SIGQUIT', async () => {

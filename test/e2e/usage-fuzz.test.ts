@@ -34,9 +34,12 @@ const withNoise = (value: fc.Arbitrary<string>): fc.Arbitrary<string> =>
   });
 
 const letters = (min: number, max: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...'ABCDEFGHIKLMNOPRSTUVXYZ'), minLength: min, maxLength: max });
+// Not a name in Node's table, nor SIGRTMIN or SIGRTMAX; numbers outside 1-31 and the real-time range 34-64 (glibc's).
 const badSignal = fc.oneof(
-  letters(3, 8).filter((name) => !(`SIG${name}` in constants.signals) && !(name in constants.signals)).map((name) => `SIG${name}`),
-  fc.integer({ min: 32, max: 999 }).map(String),
+  letters(3, 8)
+    .filter((name) => !(`SIG${name}` in constants.signals) && !(name in constants.signals) && !/^RTM(IN|AX)$/.test(name))
+    .map((name) => `SIG${name}`),
+  fc.oneof(fc.integer({ min: 32, max: 33 }), fc.integer({ min: 65, max: 999 })).map(String),
 );
 const badDuration = fc.oneof(
   fc.tuple(fc.integer({ min: 1, max: 999 }), fc.constantFrom('x', 'sec', 'S', 'd', 'min', 'hours')).map(([n, unit]) => `${n}${unit}`),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, type CliValues, type Config, type Env } from '../../src/config';
 import { usageError } from './usage-error';
 
-const SIGNAL_FORMS = 'a signal name or number such as SIGQUIT, QUIT, quit or 3';
+const SIGNAL_FORMS = 'a signal name or number such as SIGQUIT, QUIT, quit or 3, or SIGRTMIN+3, RTMIN+3 or SIGRTMAX-2';
 const DURATION_FORMS = 'a duration such as 500ms, 10s, 2m, 1h or a number of seconds';
 const BOOLEAN_FORMS = 'expected 1, true, yes, on or 0, false, no, off';
 const REWRITE_FORMS = 'expected <from>:<to> such as TERM:QUIT, 15:3 or USR1:none';

@@ -31,8 +31,10 @@ const SIGNALS: Readonly<Record<string, number>> = {
   HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, IOT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12,
   PIPE: 13, ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23,
   XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, POLL: 29, PWR: 30, SYS: 31,
+  // Real-time signals as glibc numbers them (32 and 33 are its own), in every form `kill -l` knows.
+  RTMIN: 34, 'RTMIN+1': 35, 'RTMIN+3': 37, 'RTMIN+15': 49, 'RTMAX-14': 50, 'RTMAX-2': 62, RTMAX: 64,
 };
-const NUMBERS = new Set(Object.values(SIGNALS));
+const NUMBERS = new Set([...Object.values(SIGNALS), ...Array.from({ length: 31 }, (_, i) => 34 + i)]);
 /** README, "Signals that are never forwarded": KILL STOP CHLD, the synchronous faults, PIPE. */
 const NEVER_FORWARDED = new Set([9, 19, 17, 4, 5, 6, 7, 8, 11, 31, 13]);
 const SIGTERM = 15;
@@ -41,7 +43,7 @@ const LEVELS = ['silent', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 const MAX_MS = 2n ** 31n - 1n;
 const UNIT_MS: Readonly<Record<string, bigint>> = { '': 1000n, ms: 1n, s: 1000n, m: 60_000n, h: 3_600_000n };
 
-const SIGNAL_FORMS = 'expected a signal name or number such as SIGQUIT, QUIT, quit or 3';
+const SIGNAL_FORMS = 'expected a signal name or number such as SIGQUIT, QUIT, quit or 3, or SIGRTMIN+3, RTMIN+3 or SIGRTMAX-2';
 const DURATION_FORMS = 'expected a duration such as 500ms, 10s, 2m, 1h or a number of seconds';
 const BOOLEAN_FORMS = 'expected 1, true, yes, on or 0, false, no, off';
 const EXIT_FORMS = 'expected an exit code from 0 to 255';
@@ -334,8 +336,9 @@ const neverForwarded = spellings(NAMES.filter((name) => NEVER_FORWARDED.has(SIGN
 const stopSignals = fc.oneof({ weight: 1, arbitrary: spellings(['TERM', 'QUIT', 'USR1']) }, { weight: 2, arbitrary: anySignal });
 const dropped = padded(fc.constantFrom('0', 'none', 'NONE', 'None'));
 const badSignal = fc.oneof(
-  fc.integer({ min: 32, max: 70 }).map(String),
-  fc.constantFrom('0', '', ' ', 'SIG', 'SIGFOO', 'TERMS', 'SIGSIGTERM', '-15', '+15', '15.0', '1e1', 'SIGRTMIN', '99999999999999999999', 'TE RM'),
+  fc.oneof(fc.integer({ min: 32, max: 33 }), fc.integer({ min: 65, max: 70 })).map(String),
+  fc.constantFrom('0', '', ' ', 'SIG', 'SIGFOO', 'TERMS', 'SIGSIGTERM', '-15', '+15', '15.0', '1e1', '99999999999999999999', 'TE RM'),
+  fc.constantFrom('SIGRTMIN-1', 'RTMAX+1', 'RTMIN+31', 'SIGRTMAX-31', 'RTMIN+', 'RTMIN3', 'RTMIN +3', 'RTMID', 'SIGRTMIN+003'),
 );
 
 const SIGNAL: Values = { valid: stopSignals, invalid: fc.oneof(badSignal, dropped) };

@@ -7,12 +7,14 @@ import {
   parseSignalOrNone,
   signalName,
   signalNumber,
-  STOP_REQUESTS,
+  isStopRequest,
+  realtimeSignals,
+  setRealtimeRange,
   whyNotForwarded,
 } from '../../src/signals';
 
 const S = constants.signals;
-const ACCEPTED = 'a signal name or number such as SIGQUIT, QUIT, quit or 3';
+const ACCEPTED = 'a signal name or number such as SIGQUIT, QUIT, quit or 3, or SIGRTMIN+3, RTMIN+3 or SIGRTMAX-2';
 
 
 describe('parseSignal', () => {
@@ -63,7 +65,7 @@ describe('parseSignal', () => {
     expect(parseSignal(text, '--stop-signal')).toBe(num);
   });
 
-  it.each(['0', '99', '32', '64', '65', 'SIGFOO', 'FOO', '', '   ', 'SIG', 'sig', '-15', '+15', '15.0', '1e1', '0x0f', 'SIG TERM', 'TERM,', 'SIGTERM15', 'none'])(
+  it.each(['0', '99', '65', 'SIGFOO', 'FOO', '', '   ', 'SIG', 'sig', '-15', '+15', '15.0', '1e1', '0x0f', 'SIG TERM', 'TERM,', 'SIGTERM15', 'none'])(
     'rejects %j naming the option and the accepted forms',
     (text) => {
       const error = usageError(() => parseSignal(text, '--stop-signal'));
@@ -184,7 +186,7 @@ describe('whyNotForwarded', () => {
     expect(whyNotForwarded(18)).toBeUndefined();
   });
 
-  it.each([0, 99, -1, 32])('calls %i an unknown signal', (num) => {
+  it.each([0, 99, -1, 65])('calls %i an unknown signal', (num) => {
     expect(whyNotForwarded(num)).toBe('unknown signal');
   });
 });
@@ -199,7 +201,62 @@ describe('names and numbers', () => {
     expect(signalNumber('SIGQUIT')).toBe(3);
   });
 
-  it('treats SIGTERM, SIGINT and SIGQUIT, and only those, as stop requests', () => {
-    expect([...STOP_REQUESTS].sort((a, b) => a - b)).toEqual([2, 3, 15]);
+  it('treats SIGTERM, SIGINT, SIGQUIT and SIGRTMIN+3 (systemd\'s stop signal), and only those, as stop requests', () => {
+    expect(Array.from({ length: 70 }, (_, i) => i).filter(isStopRequest)).toEqual([2, 3, 15, 37]);
+  });
+});
+
+describe('real-time signals (glibc: SIGRTMIN 34, SIGRTMAX 64)', () => {
+  it.each([
+    ['SIGRTMIN', 34],
+    ['RTMIN', 34],
+    ['rtmin', 34],
+    ['SIGRTMIN+1', 35],
+    ['SIGRTMIN+3', 37],
+    ['RTMIN+3', 37],
+    [' sigrtmin+3 ', 37],
+    ['SIGRTMIN+30', 64],
+    ['SIGRTMAX-2', 62],
+    ['RTMAX-2', 62],
+    ['SIGRTMAX', 64],
+    ['SIGRTMAX-30', 34],
+    ['34', 34],
+    ['37', 37],
+    ['64', 64],
+  ])('reads %j as %i', (text, num) => {
+    expect(parseSignal(text, '--stop-signal')).toBe(num);
+  });
+
+  it.each(['SIGRTMIN-1', 'RTMAX+1', 'SIGRTMIN+31', 'RTMAX-31', 'RTMIN+', 'RTMIN+03', 'RTMIN3', 'SIGRT', 'RTMIN + 3'])('rejects %j', (text) => {
+    expect(usageError(() => parseSignal(text, '-r')).message).toBe(`invalid -r '${text}': expected ${ACCEPTED}`);
+  });
+
+  it.each(['32', '33'])('rejects %s, the C library\'s own, and says so', (text) => {
+    expect(usageError(() => parseSignal(text, '--stop-signal')).message).toBe(
+      `invalid --stop-signal '${text}': expected ${ACCEPTED} (${text} is the C library's own; real-time signals are 34 (SIGRTMIN) to 64 (SIGRTMAX))`,
+    );
+    expect(whyNotForwarded(Number(text))).toBe('reserved by the C library for its threads');
+  });
+
+  it('names them as kill -l does, and forwards every one', () => {
+    expect(realtimeSignals()).toEqual(Array.from({ length: 31 }, (_, i) => 34 + i));
+    expect(realtimeSignals().map(signalName)).toEqual([
+      'SIGRTMIN', ...Array.from({ length: 15 }, (_, i) => `SIGRTMIN+${i + 1}`),
+      ...Array.from({ length: 14 }, (_, i) => `SIGRTMAX-${14 - i}`), 'SIGRTMAX',
+    ]);
+    for (const signal of realtimeSignals()) expect(whyNotForwarded(signal)).toBeUndefined();
+  });
+
+  it("follows the C library's range: musl's SIGRTMIN is 35", () => {
+    setRealtimeRange({ min: 35, max: 64 });
+    try {
+      expect(parseSignal('SIGRTMIN+3', '-r')).toBe(38);
+      expect(signalName(35)).toBe('SIGRTMIN');
+      expect(whyNotForwarded(34)).toBe('reserved by the C library for its threads');
+      expect(isStopRequest(38)).toBe(true);
+      expect(isStopRequest(37)).toBe(false);
+    } finally {
+      setRealtimeRange({ min: 34, max: 64 });
+    }
   });
 });

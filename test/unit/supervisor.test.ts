@@ -146,6 +146,30 @@ describe('forwarding', () => {
     expect(clock.pending).toEqual([70_000]);
   });
 
+  // glibc numbering (src/signals.ts): SIGRTMIN 34, so SIGRTMIN+3 is 37 and SIGRTMAX 64.
+  it('a received SIGRTMIN+3 (systemd\'s stop signal, an image\'s STOPSIGNAL) is a stop request: -r RTMIN+3:TERM', () => {
+    const { supervisor, sent, clock, logs } = setup({ rewrite: new Map([[37, SIGTERM]]), stopTimeoutMs: 3_000 });
+    supervisor.onSignal(37);
+    expect(sent).toEqual([{ at: 0, target: 'child', signal: SIGTERM }]);
+    expect(clock.pending).toEqual([3_000]);
+    expect(logs).toEqual([
+      { level: 'info', fields: { signal: 'SIGRTMIN+3', forwardAs: 'SIGTERM', delayMs: 0, timeoutMs: 3_000 }, message: 'received SIGRTMIN+3, forwarded SIGTERM' },
+    ]);
+    clock.advance(3_000);
+    expect(sent.at(-1)).toEqual({ at: 3_000, target: 'group', signal: SIGKILL });
+  });
+
+  it('other real-time signals are forwarded at once and start nothing', () => {
+    const { supervisor, sent, clock } = setup({ rewrite: new Map([[62, 34]]) });
+    supervisor.onSignal(64);
+    supervisor.onSignal(62);
+    expect(sent).toEqual([
+      { at: 0, target: 'child', signal: 64 },
+      { at: 0, target: 'child', signal: 34 },
+    ]);
+    expect(clock.pending).toEqual([]);
+  });
+
   it('a signal rewritten to SIGTERM is not a stop request (only what was received counts)', () => {
     const { supervisor, sent, clock } = setup({ rewrite: new Map([[SIGHUP, SIGTERM]]) });
     supervisor.onSignal(SIGHUP);
