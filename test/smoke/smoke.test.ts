@@ -9,9 +9,10 @@
 //   carries on; orphans go to the host's init), so reaping is checked as PID 1.
 // - posix_spawn reports no exec error: the child exits with a bare 127, so a command that exists but cannot be
 //   executed ends with 127, not 126, and gracie's "cannot execute" message never comes.
-// - real-time signals from the host break the emulated process, though gracie ignores them: after SIGRTMIN (34)
-//   it handles nothing until the next signal ends it; as PID 1, SIGRTMIN+3 (37) or SIGRTMAX (64) leave it deaf to
-//   every later signal. None is sent here; natively, the e2e suite checks that gracie ignores them.
+// - real-time signals from the host break the emulated process (seen when gracie ignored them; it now catches
+//   them through libuv, and qemu accepts that): after SIGRTMIN (34) it handled nothing until the next signal ended
+//   it; as PID 1, SIGRTMIN+3 (37) or SIGRTMAX (64) left it deaf to every later signal. None is sent here; natively,
+//   the e2e suite checks that gracie forwards them.
 import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
