@@ -16,16 +16,16 @@ import { SEA_NODE_VERSION } from '../scripts/sea-node.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
-const ORDER = ['startup', 'memory', 'latency', 'reaping', 'idle', 'storm', 'escalation', 'size'];
+const ORDER = ['startup', 'memory', 'latency', 'reaping', 'idle', 'storm', 'escalation', 'size', 'exit'];
 const NEEDS = {
   startup: ['hyperfine'], memory: ['unshare'], latency: ['gcc', 'unshare'], reaping: ['gcc', 'unshare'],
-  idle: ['unshare'], storm: ['gcc', 'unshare'], escalation: ['gcc', 'unshare'], size: [],
+  idle: ['unshare'], storm: ['gcc', 'unshare'], escalation: ['gcc', 'unshare'], size: [], exit: ['gcc', 'unshare'],
 };
 const PACKAGE = { tini: 'tini', 'dumb-init': 'dumb-init', catatonit: 'catatonit', hyperfine: 'hyperfine', gcc: 'gcc', unshare: 'util-linux' };
 
 const USAGE = `usage: node bench/run.mjs [options] [section...]
 
-sections (default: all, in this order): ${ORDER.join(', ')} (or their numbers 1-8)
+sections (default: all, in this order): ${ORDER.join(', ')} (or their numbers 1-9)
 
 options:
   --quick            fewer iterations: a smoke test of every section (< 1 minute)
@@ -54,7 +54,7 @@ function parseArgs(argv) {
     else if (a.startsWith('--inits')) o.inits = val().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a.startsWith('--gracie')) o.gracie = resolve(val());
     else if (a.startsWith('--out')) o.out = resolve(val());
-    else if (/^[1-8]$/.test(a)) o.sections.push(ORDER[Number(a) - 1]);
+    else if (/^[1-9]$/.test(a)) o.sections.push(ORDER[Number(a) - 1]);
     else if (ORDER.includes(a)) o.sections.push(a);
     else fail(`unknown argument '${a}'`);
   }

@@ -1,4 +1,4 @@
-// The eight benchmark sections. Each takes the run context and returns
+// The nine benchmark sections. Each takes the run context and returns
 // { key, title, markdown, data, notes }. Every section measures all inits in the same run,
 // interleaved: round r visits the inits in an order rotated by r.
 import { readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -488,6 +488,59 @@ export async function escalation(ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 9. exit once the child is gone (issue 14): what a crash costs before the runtime sees the container end
+
+export async function exit(ctx) {
+  const reps = ctx.quick ? 2 : 10;
+  const res = {}, errors = {};
+  for (const m of MODES) {
+    for (let r = 0; r < reps; r++) {
+      for (const init of rotate(ctx.inits, r)) {
+        const key = `${init.name}|${m.key}`;
+        ctx.progress(`exit: ${m.label} rep ${r + 1}/${reps} ${init.name}`);
+        // Default logging: gracie writes its summary line ("child was killed by SIGKILL") on this path.
+        const l = await launch([...initArgv(init, m.pid1), ctx.bins.sigchild, 'ignterm'], { pid1: m.pid1 });
+        try {
+          await waitForStdout(l, /^ready \d+$/m);
+          const child = await waitForChild(l, 'sigchild');
+          const out = await run(ctx.bins.sigsend, ['die', String(l.initPid), String(child)], { timeoutMs: 30000 });
+          if (out.code !== 0) throw new Error(`sigsend: ${out.stderr.trim()}`);
+          const j = JSON.parse(out.stdout);
+          if (j.init_exit_ms >= 0) (res[key] ??= []).push(j.init_exit_ms - Math.max(j.child_dead_ms, 0));
+          else errors[key] = 'the init did not exit within 15 s';
+          await Promise.race([l.exited, deadline(5000)]);
+        } catch (e) {
+          errors[key] = e.message;
+        } finally {
+          await stop(l, 1000, 'SIGKILL');
+        }
+      }
+    }
+  }
+  const data = {};
+  const rows = [];
+  for (const m of MODES) {
+    for (const init of ctx.inits) {
+      const key = `${init.name}|${m.key}`;
+      const v = res[key] ?? [];
+      data[key] = { mode: m.key, runs: v.length, medianMs: median(v), p90Ms: quantile(v, 0.9), maxMs: v.length ? Math.max(...v) : null, error: errors[key] ?? null };
+    }
+    for (const init of ctx.inits) {
+      const d = data[`${init.name}|${m.key}`];
+      const floor = data[`${floorOf(init.name)}|${m.key}`];
+      rows.push([init.name, m.label, String(d.runs), fmt(d.medianMs, ' ms'), fmt(d.p90Ms, ' ms'), fmt(d.maxMs, ' ms'),
+        fmtRatio(ratio(d.medianMs, floor?.medianMs)) + (d.error ? ` FAILED: ${d.error}` : '')]);
+    }
+  }
+  return {
+    key: 'exit', title: '9. Exit after the child: child SIGKILLed → init exited',
+    markdown: table(['init', 'mode', 'runs', 'median', 'p90', 'max', 'median vs floor'], rows),
+    data,
+    notes: ['`INIT -- sigchild ignterm`, default options and logging (gracie writes its summary line, "child was killed by SIGKILL", on this path); bench/sigsend.c die opens pidfds on both, SIGKILLs the child and reports when each died: the figure is the init\'s death minus the child\'s.'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // 8. what each init weighs in an image
 
 export async function size(ctx) {
@@ -532,4 +585,4 @@ function listFiles(dir) {
   return out;
 }
 
-export const SECTIONS = { startup, memory, latency, reaping, idle, storm, escalation, size };
+export const SECTIONS = { startup, memory, latency, reaping, idle, storm, escalation, size, exit };

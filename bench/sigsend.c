@@ -18,6 +18,8 @@
  *       handled on another thread meanwhile (Node: libuv's handler queues them in a pipe).
  *   sigsend esc INITPID CHILDPID
  *       Escalation: pidfd_open both, stamp, kill(INITPID, SIGTERM), report when each one died.
+ *   sigsend die INITPID CHILDPID
+ *       Exit after the child: pidfd_open both, stamp, kill(CHILDPID, SIGKILL), report when each one died.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -223,13 +225,14 @@ static int run_storm(int pid, int n, const char *path, int quiet_ms, const char 
 
 static int pidfd_open_(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
-static int run_esc(int init_pid, int child_pid) {
+/* Sends SIGTERM to the init (esc) or SIGKILL to the child (die), then times both deaths with pidfds. */
+static int run_esc(int init_pid, int child_pid, int kill_child) {
   int fi = pidfd_open_(init_pid), fc = pidfd_open_(child_pid);
   if (fi < 0 || fc < 0) { perror("pidfd_open"); return 1; }
   struct pollfd p[2] = {{.fd = fc, .events = POLLIN}, {.fd = fi, .events = POLLIN}};
   int64_t stamp[2] = {-1, -1};
   int64_t t0 = now_ns();
-  if (kill(init_pid, SIGTERM) != 0) { perror("kill"); return 1; }
+  if (kill(kill_child ? child_pid : init_pid, kill_child ? SIGKILL : SIGTERM) != 0) { perror("kill"); return 1; }
   while (p[0].fd >= 0 || p[1].fd >= 0) {
     int r = poll(p, 2, 15000); /* a pidfd turns readable when its process exits */
     if (r < 0 && errno == EINTR) continue;
@@ -250,8 +253,9 @@ int main(int argc, char **argv) {
     return run_storm(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), argc >= 7 ? argv[6] : NULL, 0);
   if (argc >= 7 && strcmp(argv[1], "stall-storm") == 0)
     return run_storm(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), argc >= 8 ? argv[7] : NULL, atoi(argv[6]));
-  if (argc >= 4 && strcmp(argv[1], "esc") == 0) return run_esc(atoi(argv[2]), atoi(argv[3]));
+  if (argc >= 4 && strcmp(argv[1], "esc") == 0) return run_esc(atoi(argv[2]), atoi(argv[3]), 0);
+  if (argc >= 4 && strcmp(argv[1], "die") == 0) return run_esc(atoi(argv[2]), atoi(argv[3]), 1);
   fprintf(stderr, "usage: sigsend lat PID SIG N FIFO GAP_US | storm PID N SHMFILE QUIET_MS [SIGNUMS]\n"
-                  "     | stall-storm PID N SHMFILE QUIET_MS STALL_MS [SIGNUMS] | esc INITPID CHILDPID\n");
+                  "     | stall-storm PID N SHMFILE QUIET_MS STALL_MS [SIGNUMS] | esc|die INITPID CHILDPID\n");
   return 2;
 }
