@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { AS_PID1, endedBySignal, FIXTURES, gracie, type GracieRun, readIfExists, SIGNALS_FIXTURE, waitFor } from './helpers';
+import { AS_PID1, endedBySignal, FIXTURES, GRACIE_COMMAND, gracie, type GracieRun, readIfExists, SIGNALS_FIXTURE, waitFor } from './helpers';
 
 // Every signal gracie forwards that the Node fixture can catch (SIGKILL, SIGSTOP, faults, SIGPIPE and SIGCHLD
 // are never forwarded: see src/signals.ts). The job-control signals have their own test below.
@@ -96,6 +96,22 @@ describe('forwarding', () => {
     const ended = await run.exit();
     expect(ended).toMatchObject(endedBySignal('SIGKILL', 9));
     await run.waitForLog(/^stop timeout reached/);
+  });
+
+  it('a child killed by SIGRTMIN+3: gracie ends itself with it (not PID 1), or exits 128+N (PID 1)', async () => {
+    const suicide = 'import os, signal; print(int(signal.SIGRTMIN) + 3, flush=True); os.kill(os.getpid(), signal.SIGRTMIN + 3)';
+    if (AS_PID1) {
+      const ended = await gracie(['--', 'python3', '-c', suicide]).exit();
+      expect(ended.code, ended.stderr).toBe(128 + Number(ended.stdout.trim()));
+      return;
+    }
+    // Node reports a death by a signal it has no name for as code 0, and a shell cannot tell a death by signal N from
+    // an exit with 128+N: Python's returncode is -N for the one, 128+N for the other.
+    const parent = 'import subprocess, sys; print(subprocess.run(sys.argv[1:]).returncode)';
+    const ran = spawnSync('python3', ['-c', parent, ...GRACIE_COMMAND, '--', 'python3', '-c', suicide], { encoding: 'utf8' });
+    const [signal, returncode] = ran.stdout.trim().split('\n');
+    expect(returncode, ran.stderr).toBe(String(-Number(signal)));
+    expect(ran.stderr).toMatch(/"msg":"child was killed by SIGRTMIN\+3"/);
   });
 
   it('rewrites to a real-time signal, by name and by number: -r USR1:RTMIN+1, -r USR2:<SIGRTMAX>', async () => {
