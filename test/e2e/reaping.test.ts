@@ -68,8 +68,10 @@ describe('reaping', () => {
       `${count} reaped orphans`,
       () => `reaped ${reapedPids(run.logs()).size}`,
     );
-    // Without reaping, every one of them would be a zombie by now (see the GRACIE_FFI=0 test below).
-    expect(peak).toBeLessThan(100);
+    // Without reaping, every one of them would be a zombie by now (see the GRACIE_FFI=0 test below). The peak depends
+    // on how often gracie gets a CPU while the shell forks: under 100 on a quiet 2-core machine, 139 seen with three
+    // test suites sharing it. A tenth of the stream still says they never pile up.
+    expect(peak, `peak zombie count of ${count} orphans`).toBeLessThan(count / 10);
     expect(zombieChildren(pid)).toEqual([]);
     run.proc.stdin?.end('done\n');
     expect((await run.exit()).code).toBe(0);
