@@ -9,7 +9,7 @@ import { LibcError, type Libc } from './libc';
 
 /** Where the bin launcher parks NODE_OPTIONS so it acts on the app, not on gracie's own Node. */
 export const SAVED_NODE_OPTIONS = '_GRACIE_NODE_OPTIONS';
-/** Where the bin launcher lists the descriptors 3-15 gracie inherited (Node marks them close-on-exec). */
+/** Where the bin launcher lists the descriptors above 2 gracie inherited (Node marks many close-on-exec at start). */
 export const INHERITED_FDS = '_GRACIE_FDS';
 
 /** The child's environment: gracie's own, with NODE_OPTIONS handed back exactly as the user set it. */

@@ -99,16 +99,14 @@ function loadFromPrivateFile(dir: string, bytes: Uint8Array): unknown {
   }
 }
 
-/** The highest descriptor Node marks close-on-exec at start-up (0-16, seen with strace on Node 20, 24 and 26). */
-const NODE_CLOEXEC_MAX_FD = 16;
-
 /**
- * The descriptors 3-16 this process inherited, as a space-separated list for INHERITED_FDS (child.ts). Node marks
- * 0-16 close-on-exec before any JavaScript runs; the npm package's launcher lists the open ones from /bin/sh before
- * Node starts, but a single executable has no launcher. So they are told apart from Node's own by kind: Node's are
- * anonymous inodes (epoll, io_uring, eventfd) and pipes whose two ends it holds (libuv's signal and wake-up pipes);
- * anything else open there (a socket-activation listener, a file, one end of a pipe to a sidecar) was inherited.
- * Descriptors above 16 are left as they were and pass on by themselves. Run first thing, before gracie opens any.
+ * The descriptors above 2 this process inherited, as a space-separated list for INHERITED_FDS (child.ts). Node marks
+ * 0-15 close-on-exec before any JavaScript runs, and every descriptor above in an unbroken run from 16 (strace, Node
+ * 20, 24 and 26); the npm package's launcher lists the open ones from /bin/sh before Node starts, but a single
+ * executable has no launcher. Every descriptor open at this point was either inherited or opened by Node, so they
+ * are told apart by kind: Node's are anonymous inodes (epoll, io_uring, eventfd) and pipes whose two ends it holds
+ * (libuv's signal and wake-up pipes); anything else (a socket-activation listener, a file, one end of a pipe to a
+ * sidecar) was inherited. Run first thing, before gracie opens any descriptor of its own.
  */
 export function inheritedDescriptorsAtStart(): string {
   const targets = new Map<number, string>();
@@ -128,7 +126,7 @@ export function inheritedAmong(targets: ReadonlyMap<number, string>): number[] {
   for (const target of targets.values()) if (target.startsWith('pipe:')) pipeEnds.set(target, (pipeEnds.get(target) ?? 0) + 1);
   const inherited: number[] = [];
   for (const [fd, target] of targets) {
-    if (fd < 3 || fd > NODE_CLOEXEC_MAX_FD) continue;
+    if (fd < 3) continue;
     if (target.startsWith('anon_inode:')) continue;
     if (target.startsWith('pipe:') && (pipeEnds.get(target) ?? 0) > 1) continue;
     inherited.push(fd);

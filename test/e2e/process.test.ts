@@ -233,11 +233,22 @@ describe('what the child gets', () => {
     expect(ended).toMatchObject({ code: 0, stdout: baseline.stdout });
     // The single executable has no launcher either: it tells inherited descriptors from Node's own (sea.ts).
     if (AS_SEA) return;
-    // `node bin/gracie.js` has no launcher to note them: Node marked 3-15 close-on-exec before gracie ran.
+    // `node bin/gracie.js` has no launcher to note them: Node marked them close-on-exec before gracie ran.
     const direct = await gracie(['--', ...listFds], { extraFds: 2, viaNode: true }).exit();
     // Both pipes are gone; the glob's own handle takes the lowest free number, 3.
     expect(direct.stdout.trim().split(' ')).not.toContain('4');
     expect(direct.stdout.trim().split(' ').length).toBe(baseline.stdout.trim().split(' ').length - 2);
+  });
+
+  it('an unbroken run of inherited descriptors from 3 to 17 reaches the child, the ones past 15 included', async () => {
+    // Node marks 0-15 close-on-exec before any JavaScript runs, and every descriptor above in an unbroken run from 16
+    // (strace on Node 20, 24 and 26): the launcher, or the single executable's rule, must catch those too.
+    const listFds = ['sh', '-c', 'cd /proc/$$/fd && echo *'];
+    const stdio = Array<'pipe'>(3 + 15).fill('pipe');
+    const baseline = spawnSync(listFds[0], listFds.slice(1), { stdio, encoding: 'utf8' });
+    expect(baseline.stdout.trim().split(' ')).toEqual(expect.arrayContaining(['3', '15', '16', '17']));
+    const ended = await gracie(['--', ...listFds], { extraFds: 15 }).exit();
+    expect(ended).toMatchObject({ code: 0, stdout: baseline.stdout });
   });
 
   it("the child keeps gracie's working directory while gracie moves to / and pins nothing", async () => {

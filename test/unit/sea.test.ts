@@ -35,8 +35,8 @@ describe('inheritedAmong', () => {
     expect(inheritedAmong(new Map([...NODE_OWN, [fd, target]]))).toEqual([fd]);
   });
 
-  it('leaves stdio and descriptors above 16 alone: Node did not mark those close-on-exec', () => {
-    expect(inheritedAmong(new Map([...NODE_OWN, [20, 'socket:[1]'], [33, '/etc/hostname']]))).toEqual([]);
+  it('finds those above 16 too (Node marks an unbroken run past 15), and leaves stdio alone', () => {
+    expect(inheritedAmong(new Map([...NODE_OWN, [20, 'socket:[1]'], [33, '/etc/hostname']]))).toEqual([20, 33]);
   });
 
   it('lists several, in order', () => {
