@@ -1,63 +1,11 @@
 // The nginx examples of Dockerfile.example in a real engine: `podman stop` in the middle of a large, rate-limited
-// download. The images are used as built; the test only mounts the file to download and one conf.d line that
-// limits the rate, so a download lasts seconds.
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { Download, freePort, type DownloadResult } from '../e2e/download';
-import { Container, eventually, exampleImage, type ContainerProcess } from './podman';
+// download (nginx-site.ts), SIGHUP, and the SIGTERM control that shows the scenario can fail.
+import { describe, expect, it } from 'vitest';
+import { startNginx as startImage, headStatus, SIZE, stopMidDownload, WHOLE } from './nginx-site';
+import { exampleImage, waitFor, type Container, type ContainerProcess } from './podman';
 
-const MiB = 1024 * 1024;
-const SIZE = 8 * MiB;
-const RATE = '2m';
-
-const site = mkdtempSync(join(tmpdir(), 'gracie-container-nginx-'));
-chmodSync(site, 0o755);
-const content = randomBytes(SIZE);
-const SHA256 = createHash('sha256').update(content).digest('hex');
-writeFileSync(join(site, 'big.bin'), content, { mode: 0o644 });
-// Debian's nginx.conf includes conf.d/*.conf inside its http block.
-writeFileSync(join(site, 'rate.conf'), `limit_rate ${RATE};\n`, { mode: 0o644 });
-afterAll(() => rmSync(site, { recursive: true, force: true }));
-
-const WHOLE: DownloadResult = { status: 200, bytes: SIZE, sha256: SHA256, complete: true, error: undefined };
-
-/** A container of an nginx example on a free port, serving /big.bin at RATE; resolves once nginx answers. */
-async function startNginx(example: string, env: Record<string, string> = {}): Promise<{ container: Container; port: number }> {
-  const port = await freePort();
-  const container = await Container.run(exampleImage(example), {
-    env,
-    ports: { [port]: 80 },
-    volumes: [`${join(site, 'big.bin')}:/var/www/html/big.bin:ro`, `${join(site, 'rate.conf')}:/etc/nginx/conf.d/gracie-test-rate.conf:ro`],
-  });
-  await eventually(
-    async () => (await headStatus(port)) === 200 || undefined,
-    `nginx in ${container.name} to answer on 127.0.0.1:${port}`,
-    container.describe,
-    20_000,
-  );
-  return { container, port };
-}
-
-/** The status of GET / , or undefined while nothing answers. */
-async function headStatus(port: number): Promise<number | undefined> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) })).status;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Starts a download of /big.bin, waits until 1 MiB has arrived, then `podman stop -t 30`. */
-async function stopMidDownload(container: Container, port: number): Promise<{ result: DownloadResult; stopMs: number; exitCode: number }> {
-  const download = new Download(port, '/big.bin');
-  await download.progress(MiB, container.describe);
-  const stopMs = await container.stop(30);
-  const result = await download.result(10_000, container.describe);
-  return { result, stopMs, exitCode: (await container.state()).exitCode };
-}
+/** A container of an nginx example with the test's GRACIE_* variables. */
+const startNginx = (example: string, env: Record<string, string> = {}): Promise<{ container: Container; port: number }> => startImage(exampleImage(example), { env });
 
 const nginxProcesses = (procs: readonly ContainerProcess[]): { master: ContainerProcess | undefined; workers: number[] } => ({
   master: procs.find((p) => p.cmdline.startsWith('nginx: master process')),
@@ -97,7 +45,7 @@ describe('nginx example', () => {
     expect(before.workers.length).toBeGreaterThan(0);
     await container.kill('HUP');
     let after = before;
-    await eventually(
+    await waitFor(
       async () => {
         after = nginxProcesses(await container.processes());
         return after.workers.length > 0 && after.workers.every((pid) => !before.workers.includes(pid)) ? true : undefined;

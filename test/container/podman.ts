@@ -7,17 +7,6 @@ import { afterEach } from 'vitest';
 import { waitFor } from '../e2e/wait';
 
 export { waitFor };
-
-/** Like waitFor, for a probe that has to ask the engine: polls until it resolves to something other than undefined. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, describe: () => string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; saw:\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 export { exampleImage } from './images';
 
 export interface PodmanResult {

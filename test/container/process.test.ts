@@ -3,7 +3,7 @@
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../e2e/download';
-import { Container, eventually, exampleImage, podmanResult, type ContainerProcess } from './podman';
+import { Container, waitFor, exampleImage, podmanResult, type ContainerProcess } from './podman';
 
 const NODE_APP = exampleImage('node-app');
 
@@ -56,7 +56,7 @@ describe('gracie as PID 1 of a container', () => {
     const { orphans, procs } = await orphansKilled(container);
     // Reaped: gone from /proc, not left as zombies of PID 1.
     let seen: ContainerProcess[] = [];
-    await eventually(
+    await waitFor(
       async () => {
         seen = await procs();
         return seen.some((p) => orphans.includes(p.pid) || p.state === 'Z') ? undefined : true;
@@ -71,7 +71,7 @@ describe('gracie as PID 1 of a container', () => {
     const container = await Container.run(NODE_APP, { env: { GRACIE_FFI: '0' } });
     const { orphans, procs } = await orphansKilled(container);
     let seen: ContainerProcess[] = [];
-    await eventually(
+    await waitFor(
       async () => {
         seen = await procs();
         return orphans.every((pid) => seen.find((p) => p.pid === pid)?.state === 'Z') ? true : undefined;

@@ -1,56 +1,16 @@
 // gracie's single executable in real containers: as the ENTRYPOINT of an image without Node (Dockerfile.example's
 // nginx-without-node), as podman's own init (`podman run --init --init-path`) in front of an image that has neither
 // Node nor gracie, and on read-only root filesystems, where it needs somewhere to load koffi from.
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { Download, freePort } from '../e2e/download';
+import { describe, expect, it } from 'vitest';
 import { HOST_SEA, PLAIN_NGINX_IMAGE } from './images';
-import { Container, eventually, exampleImage, podmanResult, type ContainerOptions } from './podman';
-
-const MiB = 1024 * 1024;
-const SIZE = 6 * MiB;
-const site = mkdtempSync(join(tmpdir(), 'gracie-container-sea-'));
-chmodSync(site, 0o755);
-const content = randomBytes(SIZE);
-const SHA256 = createHash('sha256').update(content).digest('hex');
-writeFileSync(join(site, 'big.bin'), content, { mode: 0o644 });
-writeFileSync(join(site, 'rate.conf'), 'limit_rate 2m;\n', { mode: 0o644 });
-afterAll(() => rmSync(site, { recursive: true, force: true }));
-
-/** nginx on a free port serving /big.bin at 2 MiB/s; resolves once it answers. */
-async function startNginx(image: string, options: ContainerOptions = {}): Promise<{ container: Container; port: number }> {
-  const port = await freePort();
-  const container = await Container.run(image, {
-    ...options,
-    ports: { [port]: 80 },
-    volumes: [`${join(site, 'big.bin')}:/var/www/html/big.bin:ro`, `${join(site, 'rate.conf')}:/etc/nginx/conf.d/gracie-test-rate.conf:ro`],
-  });
-  await eventually(
-    async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) })).status === 200 || undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    `nginx in ${container.name} to answer on 127.0.0.1:${port}`,
-    container.describe,
-    20_000,
-  );
-  return { container, port };
-}
+import { startNginx, stopMidDownload, WHOLE } from './nginx-site';
+import { waitFor, exampleImage, podmanResult, type Container } from './podman';
 
 /** podman stop -t 30 once 1 MiB of /big.bin has arrived; the download must then complete byte for byte. */
-async function stopMidDownload(container: Container, port: number): Promise<void> {
-  const download = new Download(port, '/big.bin');
-  await download.progress(MiB, container.describe);
-  await container.stop(30);
-  const result = await download.result(10_000, container.describe);
-  expect(result, `the whole file, byte for byte\n${container.describe()}`).toEqual({ status: 200, bytes: SIZE, sha256: SHA256, complete: true, error: undefined });
-  expect((await container.state()).exitCode, container.describe()).toBe(0);
+async function expectGracefulStopMidDownload(container: Container, port: number): Promise<void> {
+  const { result, exitCode } = await stopMidDownload(container, port);
+  expect(result, `the whole file, byte for byte\n${container.describe()}`).toEqual(WHOLE);
+  expect(exitCode, container.describe()).toBe(0);
   await container.waitForLog(/^received SIGTERM, forwarded SIGQUIT$/);
   await container.waitForLog(/^child exited with code 0 \d+ms after the stop request$/);
 }
@@ -78,7 +38,7 @@ describe('podman run --init --init-path <gracie single executable>', () => {
     // podman bind-mounts the --init-path file at /run/podman-init and calls it as `/run/podman-init -- CMD...`.
     expect(procs.find((p) => p.pid === 1)?.cmdline).toBe('/run/podman-init -- nginx -g daemon off;');
     expect(procs.find((p) => p.cmdline.startsWith('nginx: master process'))).toMatchObject({ ppid: 1 });
-    await stopMidDownload(container, port);
+    await expectGracefulStopMidDownload(container, port);
   });
 
   it('reaps orphans as PID 1', async () => {
@@ -86,7 +46,7 @@ describe('podman run --init --init-path <gracie single executable>', () => {
     const orphan = Number((await container.exec(['sh', '-c', 'sleep 300 & echo $!'])).trim());
     expect((await container.processes()).find((p) => p.pid === orphan)).toMatchObject({ ppid: 1 });
     await container.exec(['sh', '-c', `kill ${orphan}`]);
-    await eventually(
+    await waitFor(
       async () => ((await container.processes()).some((p) => p.pid === orphan) ? undefined : true),
       `orphan ${orphan} to be reaped`,
       container.describe,
@@ -101,7 +61,7 @@ describe('read-only root filesystem', () => {
     const maps = await container.exec(['cat', '/proc/1/maps']);
     expect(maps).toMatch(/ \/tmp\/(#\d+|gracie-\w+\/koffi\.node) \(deleted\)$/m);
     expect(container.stderr).not.toMatch(/no libc bindings/);
-    await stopMidDownload(container, port);
+    await expectGracefulStopMidDownload(container, port);
   });
 
   it('nothing writable and executable (--read-only-tmpfs=false): gracie says why it has no libc, and still stops nginx gracefully', async () => {
@@ -111,6 +71,6 @@ describe('read-only root filesystem', () => {
     const { container, port } = await startNginx(exampleImage('nginx-without-node'), { flags: ['--read-only', '--read-only-tmpfs=false', ...noexec] });
     const warning = await container.waitForLog(/^no libc bindings: forwarding signals only/);
     expect(String(warning.reason)).toMatch(/no directory to load the embedded koffi\.node from/);
-    await stopMidDownload(container, port);
+    await expectGracefulStopMidDownload(container, port);
   });
 });
