@@ -9,6 +9,7 @@ import { decideExit, INTERNAL_FAILURE, type ChildEnd, type ExitDecision } from '
 import { createLogger, stderrSink, type Logger } from './log';
 import type { Libc } from './libc';
 import { listChildren, Reaper } from './reaper';
+import { SignalBatch } from './signal-batch';
 import { deliverSignalsTo, realtimeNotCaught } from './signal-inbox';
 import { cpuClockAtStart, libcAtStart } from './start-libc';
 import { widenSignalPipe } from './signal-pipe';
@@ -87,12 +88,12 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
   keepRunningOnErrors(log);
   // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
   process.chdir('/');
-  deliverSignalsTo((signal) => {
+  const handleSignal = (signal: number): void => {
     if (signal !== SIGCONT || !terminal?.resumed(child.pid)) supervisor.onSignal(signal);
-    // A flood that outruns the event loop fills libuv's signal pipe, and libuv drops what does not fit: a lost
-    // SIGCHLD would leave gracie waiting for a child long dead. Every signal handled is also a reaping turn.
-    reaper?.sweep();
-  });
+  };
+  // A flood that outruns the event loop fills libuv's signal pipe, and libuv drops what does not fit: a lost
+  // SIGCHLD would leave gracie waiting for a child long dead. Every turn that handled signals also reaps.
+  deliverSignalsTo(byLoopTurn(handleSignal, log, () => reaper?.sweep()));
   if (parentDied && config.parentDeathSignal) supervisor.onSignal(config.parentDeathSignal);
   // Start-up is over: what it allocated and freed (modules, koffi's set-up, V8's first compile jobs on other
   // threads) can go back to the kernel for the container's whole life, 0.1-0.3 MiB (docs/benchmarks.md).
@@ -205,6 +206,35 @@ function ignoreRealtimeSignalsNotCaught(libc: Libc | null, isPid1: boolean, log:
   const names = notCaught.signals.map(signalName).join(' ');
   log.debug({ reason: notCaught.reason, signals: names }, libc ? 'real-time signals not forwarded: ignored' : 'real-time signals not forwarded');
   if (libc && !isPid1) tryOrLog(log, 'ignore real-time signals', () => notCaught.signals.forEach((signal) => libc.ignoreSignal(signal)));
+}
+
+/**
+ * Hands each signal on: the first of an event-loop turn at once (no latency added), those that arrive after it in
+ * the same turn (libuv reads its signal pipe in batches) at the turn's end, merged as the kernel merges pending
+ * standard signals (signal-batch.ts), and every 256 arrivals in a turn that a storm keeps going. In a storm gracie
+ * then forwards a few signals per 256 received, not every one, as a C init does; `endOfTurn` runs once at the end
+ * of every turn that had signals.
+ */
+function byLoopTurn(handle: (signal: number) => void, log: Logger, endOfTurn: () => void): (signal: number) => void {
+  const batch = new SignalBatch();
+  let turnOpen = false;
+  const handleBatch = (): void => {
+    for (const signal of batch.take()) tryOrLog(log, `handle ${signalName(signal)}`, () => handle(signal));
+  };
+  const closeTurn = (): void => {
+    handleBatch();
+    turnOpen = false;
+    tryOrLog(log, 'reap', endOfTurn);
+  };
+  return (signal) => {
+    if (turnOpen) {
+      if (batch.add(signal)) handleBatch();
+      return;
+    }
+    turnOpen = true;
+    setImmediate(closeTurn);
+    handle(signal);
+  };
 }
 
 /** Polls the child's process group while draining without a reaper: kill(-pgid, 0) says whether any is left. */

@@ -64,7 +64,7 @@ export function realtimeSignals(): number[] {
   return Array.from({ length: realtime.max - realtime.min + 1 }, (_, i) => realtime.min + i);
 }
 
-function isRealtime(signal: number): boolean {
+export function isRealtime(signal: number): boolean {
   return signal >= realtime.min && signal <= realtime.max;
 }
 
