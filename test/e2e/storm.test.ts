@@ -70,6 +70,33 @@ describe('signal storm', () => {
     }
   }, 120_000);
 
+  it('after a storm, each kind of signal reaches the child again after the last one of its kind was sent', async () => {
+    // gracie forwards a storm in batches, merging a standard signal into one still waiting as the kernel merges
+    // pending ones (src/signal-batch.ts): fewer forwards than arrivals, but never none after the last arrival.
+    for (let round = 1; round <= 4; round++) {
+      const run = gracie(['--', ...CHILD, '--stamps']);
+      await run.ready();
+      const pid = await run.graciePid();
+      // CLOCK_MONOTONIC, as the child's time.monotonic_ns(): taken right before each kind's last kill
+      const lastSent = new Map<string, bigint>();
+      for (let i = 0; i < STORM; i++) {
+        const signal = MIXED[i % MIXED.length];
+        if (i >= STORM - MIXED.length) lastSent.set(signal, process.hrtime.bigint());
+        process.kill(pid, signal);
+      }
+      process.kill(pid, 'SIGPWR');
+      await run.waitForLines(/^child got SIGPWR$/, 1, 20_000);
+      const received = run.stdout.split('\n').map((line) => /^child got (SIG\w+) (\d+)$/.exec(line)).filter((m) => m !== null);
+      for (const [signal, sentAt] of lastSent) {
+        const after = received.filter(([, name, at]) => name === signal && BigInt(at) > sentAt).length;
+        const all = received.filter(([, name]) => name === signal).length;
+        expect(after, `round ${round}: ${signal} received ${all} times, none after the last was sent${AS_PID1 ? ' (PID 1)' : ''}`).toBeGreaterThan(0);
+      }
+      process.kill(pid, 'SIGTERM');
+      expect((await run.exit(20_000)).code).toBe(7);
+    }
+  }, 120_000);
+
   it('survives storm after storm with flat memory', async () => {
     const run = gracie(['--', ...CHILD]);
     await run.ready();
