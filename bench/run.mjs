@@ -29,8 +29,10 @@ sections (default: all, in this order): ${ORDER.join(', ')} (or their numbers 1-
 
 options:
   --quick            fewer iterations: a smoke test of every section (< 1 minute)
-  --inits LIST       comma list among gracie,tini,dumb-init,catatonit,node-floor, and gracie-sea,node-floor-sea
-                     when dist/sea/ has the single executable (npm run build:sea) (default: all)
+  --inits LIST       comma list among gracie,tini,dumb-init,catatonit,node-floor,node-floor-setsid, and
+                     gracie-sea,node-floor-sea when dist/sea/ has the single executable (npm run build:sea)
+                     (default: all); node-floor-setsid is the Node floor with its child in a session of its
+                     own (node-floor.mjs --setsid), node-floor keeps it in the floor's session
   --gracie PATH      gracie's bin (default: $GRACIE_BIN or <repo>/bin/gracie.js), run as \`node PATH\`
   --out FILE         JSON results (default: bench/results/latest.json; the markdown goes beside it)
   --skip-missing     measure what is installed instead of stopping when a peer or tool is missing
@@ -84,6 +86,9 @@ function defineInits(opts, tools) {
     { name: 'dumb-init', host: (x) => [tools['dumb-init'], ...x, '--'], pid1: (x) => [tools['dumb-init'], ...x, '--'] },
     { name: 'catatonit', host: (x) => [tools.catatonit, ...x, '--'], pid1: (x) => [tools.catatonit, ...x, '--'] },
     { name: 'node-floor', host: (x) => [node, floor, ...x, '--'], pid1: (x) => [node, floor, ...x, '--'] },
+    // the same floor with its child in a session of its own (detached spawn, as dumb-init does): the other
+    // session layout, for the latency section; node-floor stays "the floor" every ratio is taken against
+    { name: 'node-floor-setsid', host: (x) => [node, floor, '--setsid', ...x, '--'], pid1: (x) => [node, floor, '--setsid', ...x, '--'] },
     // gracie's single executable (npm run build:sea), run as it is, and the Node floor on the Node release inside it:
     // present when built, and compared with each other (the executable's Node is not the machine's).
     ...(opts.sea ? [
@@ -236,7 +241,7 @@ async function main() {
     const unknown = opts.inits.filter((n) => !inits.some((i) => i.name === n));
     if (unknown.length) fail(`unknown init(s): ${unknown.join(', ')}`);
   }
-  inits = inits.filter((i) => ['gracie', 'node-floor', 'gracie-sea', 'node-floor-sea'].includes(i.name) || tools[i.name]);
+  inits = inits.filter((i) => ['gracie', 'node-floor', 'node-floor-setsid', 'gracie-sea', 'node-floor-sea'].includes(i.name) || tools[i.name]);
   let gracieProblem = null;
   if (inits.some((i) => i.name === 'gracie')) {
     gracieProblem = await checkGracie(opts.gracie);

@@ -10,6 +10,10 @@ import {
 } from './lib.mjs';
 
 const FLOOR = 'node-floor';
+/** The Node floor with its child in a session of its own (node-floor.mjs --setsid): the other session layout. */
+const FLOOR_SETSID = 'node-floor-setsid';
+/** Inits known not to reap (the Node floors): the reaping section gives them little time to show it. */
+const NEVER_REAPS = new Set([FLOOR, FLOOR_SETSID]);
 /** The floor an init is compared with: the single executable with the Node floor on the Node release inside it. */
 const floorOf = (name) => (name === 'gracie-sea' || name === 'node-floor-sea' ? 'node-floor-sea' : FLOOR);
 const MODES = [{ key: 'host', label: 'not PID 1', pid1: false }, { key: 'pid1', label: 'PID 1', pid1: true }];
@@ -176,6 +180,7 @@ export async function latency(ctx) {
   const rows = [];
   for (const m of MODES) {
     const floorP50 = median(lat[`${FLOOR}|${m.key}`] ?? []);
+    const setsidP50 = median(lat[`${FLOOR_SETSID}|${m.key}`] ?? []);
     for (const init of ctx.inits) {
       const key = `${init.name}|${m.key}`;
       const v = lat[key] ?? [];
@@ -185,17 +190,144 @@ export async function latency(ctx) {
         error: errors[key] ?? null,
       };
       d.p50VsFloor = ratio(d.p50Us, floorP50);
+      d.p50VsFloorSetsid = ratio(d.p50Us, setsidP50);
       data[key] = d;
       rows.push([init.name, m.label, d.received, d.lost, fmt(d.p50Us, ' µs'), fmt(d.p90Us, ' µs'),
-        fmt(d.p99Us, ' µs'), fmtRatio(d.p50VsFloor), d.error ? `FAILED: ${d.error}` : '']);
+        fmt(d.p99Us, ' µs'), fmtRatio(d.p50VsFloor), fmtRatio(d.p50VsFloorSetsid), d.error ? `FAILED: ${d.error}` : '']);
     }
   }
+  let multi;
+  try {
+    multi = await latencyAllAlive(ctx);
+  } catch (e) { // the first method's figures stand on their own
+    multi = { markdown: `**All targets alive: failed:** ${e.stack ?? e}`, data: {}, notes: [] };
+  }
+  Object.assign(data, multi.data);
   return {
-    key: 'latency', title: '3. Signal forwarding latency (SIGUSR2, sender stamp → child handler stamp)',
-    markdown: table(['init', 'mode', 'signals', 'lost', 'p50', 'p90', 'p99', 'p50 vs floor', ''], rows),
+    key: 'latency', title: '3. Signal forwarding latency (sender stamp → child stamp)',
+    markdown: [
+      `**One at a time** (SIGUSR2 to one init, ping-pong: the child's handler stamps and answers through a FIFO before the next signal)`,
+      '',
+      table(['init', 'mode', 'signals', 'lost', 'p50', 'p90', 'p99', 'p50 vs floor', 'p50 vs node-floor-setsid', ''], rows),
+      '',
+      multi.markdown,
+    ].join('\n'),
     data,
-    notes: [`${total} signals per init and mode in ${rounds} interleaved round(s), one in flight at a time, ${gapUs} µs idle between them; CLOCK_MONOTONIC on both sides.`,
+    notes: [`One at a time: ${total} signals per init and mode in ${rounds} interleaved round(s), one in flight at a time, ${gapUs} µs idle between them; CLOCK_MONOTONIC on both sides.`,
+      ...multi.notes,
       'not PID 1: tini runs with -s (as a subreaper); dumb-init forwards to the child\'s process group (its default setsid mode); catatonit registers as subreaper by itself.'],
+  };
+}
+
+/** Whether this host schedules sessions as groups: kernel.sched_autogroup_enabled and this process's cpu cgroup. */
+function autogroupNote() {
+  let enabled = null, cpuCgroup = null;
+  try { enabled = readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1'; } catch { /* no autogroup support */ }
+  try {
+    const lines = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
+    const line = lines.find((l) => /^\d+:([^:]*,)?cpu(,[^:]*)?:/.test(l)) ?? lines.find((l) => l.startsWith('0::'));
+    cpuCgroup = line ? line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1) : null;
+  } catch { /* no cgroups */ }
+  const root = cpuCgroup === '/';
+  return `this host: autogroup ${enabled == null ? 'unsupported' : enabled ? 'on' : 'off'}, cpu cgroup ${cpuCgroup ?? 'unknown'}` +
+    (enabled && root ? ', so sessions are scheduled as groups here' : ', so not here');
+}
+
+/**
+ * Section 3's second method: every init under test and a "direct" target (the child with no init) alive at once;
+ * each round signals every target once, in an order shuffled per round, 1-2 ms apart, SIGHUP and SIGUSR2 in
+ * turn (bench/sigsend.c multi); each child takes them with sigwaitinfo and stamps them into its own
+ * shared-memory file (bench/sigchild.c wait, bench/multi-shm.h).
+ */
+async function latencyAllAlive(ctx) {
+  const signalRounds = ctx.quick ? 200 : 2000, reps = ctx.quick ? 1 : 2;
+  const DIRECT = 'direct';
+  const targets = [...ctx.inits, { name: DIRECT, direct: true }];
+  // struct multi_shm is 64 bytes, struct multi_rec 16: room for every receipt of a launch, and some
+  const shmBytes = 64 + (signalRounds + 64) * 16;
+  const lat = {}, sent = {}, lost = {}, extra = {}, launches = {}, errors = {}, seeds = [];
+  for (const m of MODES) {
+    for (let r = 0; r < reps; r++) {
+      ctx.progress(`latency (all targets alive): ${m.label} round ${r + 1}/${reps}`);
+      const alive = [];
+      try {
+        for (const t of rotate(targets, r)) {
+          const key = `${t.name}|${m.key}`;
+          if (errors[key]) continue;
+          const shm = join(ctx.tmp, `multi-${t.name.replace(/[^\w.-]/g, '_')}.shm`);
+          writeFileSync(shm, Buffer.alloc(shmBytes));
+          const child = [ctx.bins.sigchild, 'wait', shm];
+          try {
+            alive.push({ t, key, shm, l: await launch(t.direct ? child : [...initArgv(t, m.pid1), ...child], { pid1: m.pid1 }) });
+          } catch (e) { errors[key] = e.message; }
+        }
+        if (alive.length === 0) continue;
+        const seed = Math.floor(Math.random() * 2 ** 48);
+        seeds.push(seed);
+        const res = await run(ctx.bins.sigsend, ['multi', String(signalRounds), String(seed), ...alive.flatMap((a) => [String(a.l.initPid), a.shm])],
+          { timeoutMs: 60000 + signalRounds * alive.length * 3 });
+        if (res.code !== 0) {
+          // the sender names the targets that never got ready; without a name, the launch failed for all
+          const named = alive.filter((a) => res.stderr.includes(`(${a.shm})`));
+          for (const a of named.length ? named : alive) errors[a.key] ??= `sigsend: ${res.stderr.trim()}${tail(a.l.stderr)}`;
+          continue;
+        }
+        const j = JSON.parse(res.stdout);
+        j.targets.forEach((o, i) => {
+          const { key } = alive[i];
+          (lat[key] ??= []).push(...o.lat_ns.map((ns) => ns / 1000));
+          sent[key] = (sent[key] ?? 0) + o.sent;
+          lost[key] = (lost[key] ?? 0) + o.lost + o.kill_errors;
+          extra[key] = (extra[key] ?? 0) + o.extra + o.overflow;
+          launches[key] = (launches[key] ?? 0) + 1;
+          if (o.kill_errors) errors[key] ??= `kill() failed ${o.kill_errors}× (target gone)${tail(alive[i].l.stderr)}`;
+        });
+      } finally {
+        await Promise.all(alive.map(async (a) => {
+          if (a.t.direct && m.pid1) {
+            // a PID 1 ignores a SIGTERM it has no handler for: the direct target as PID 1 only ends by SIGKILL,
+            // sent to it alone first so that unshare reaps it (killing both at once leaves the host's init a zombie)
+            try { process.kill(a.l.initPid, 'SIGKILL'); } catch { /* gone */ }
+            await Promise.race([a.l.exited, deadline(1000)]);
+          }
+          const ex = await (a.t.direct && m.pid1 ? stop(a.l, 1000, 'SIGKILL') : stop(a.l));
+          if (ex.killed) errors[a.key] ??= 'did not exit on SIGTERM after the run (SIGKILLed)';
+        }));
+      }
+    }
+  }
+  const data = {};
+  const rows = [];
+  for (const m of MODES) {
+    const p50 = (name) => median(lat[`${name}|${m.key}`] ?? []);
+    for (const t of targets) {
+      const key = `${t.name}|${m.key}`;
+      const v = lat[key] ?? [];
+      const d = {
+        method: 'all targets alive', target: t.name, mode: m.key, launches: launches[key] ?? 0, sent: sent[key] ?? 0,
+        received: v.length, lost: lost[key] ?? 0, extra: extra[key] ?? 0,
+        p50Us: quantile(v, 0.5), p90Us: quantile(v, 0.9), p99Us: quantile(v, 0.99), maxUs: quantile(v, 1),
+        error: errors[key] ?? null,
+      };
+      d.p50VsFloor = ratio(d.p50Us, p50(floorOf(t.name)));
+      d.p50VsFloorSetsid = ratio(d.p50Us, p50(FLOOR_SETSID));
+      data[`multi|${key}`] = d;
+      rows.push([t.direct ? 'direct (no init)' : t.name, m.label, d.received, d.lost, fmt(d.p50Us, ' µs'), fmt(d.p90Us, ' µs'),
+        fmt(d.p99Us, ' µs'), fmtRatio(d.p50VsFloor), fmtRatio(d.p50VsFloorSetsid),
+        (d.extra ? `${d.extra} unmatched receipt(s) ` : '') + (d.error ? `FAILED: ${d.error}` : '')]);
+    }
+  }
+  const autogroup = autogroupNote();
+  data['multi|meta'] = { autogroup, signalRounds, launchesPerMode: reps, seeds, gapUs: [1000, 2000], signals: ['SIGHUP', 'SIGUSR2'] };
+  return {
+    markdown: [
+      `**All targets alive** (every init and the child without one at once; SIGHUP / SIGUSR2 in turn, random order, 1–2 ms apart; the child stamps when sigwaitinfo returns)`,
+      '',
+      table(['init', 'mode', 'signals received', 'lost', 'p50', 'p90', 'p99', 'p50 vs node-floor (same session)', 'p50 vs node-floor-setsid', ''], rows),
+    ].join('\n'),
+    data,
+    notes: [`All targets alive: every init runs at once with its own child (\`INIT -- sigchild wait SHM\`, SIGHUP and SIGUSR2 blocked and taken with sigwaitinfo), beside "direct", the same child with no init (the kernel's own delivery; as PID 1 it is PID 1 of its own namespace). Each of ${signalRounds} rounds signals every target once in an order shuffled per round, each kill() 1–2 ms (uniform) after the one before, SIGHUP and SIGUSR2 in turn from round to round; ${reps} launch(es) of everything per mode, pooled. Receipts are matched to sends per target and signal number, in order; a send whose signal never came is lost.`,
+      `Session layouts: gracie keeps its child in its own session (a new process group only, as tini and catatonit do), like node-floor (whose child shares its process group too); node-floor-setsid (node-floor.mjs --setsid, a detached spawn) and dumb-init give the child a session of its own. On a host with kernel.sched_autogroup_enabled=1 and processes in the root cpu cgroup the kernel schedules each session as a group, so the layout can move the child's wake-up latency: compare each init with the floor of its own layout (${autogroup}).`],
   };
 }
 
@@ -225,7 +357,7 @@ export async function reaping(ctx) {
         ctx.progress(`reaping: burst ${n} rep ${r + 1}/${reps} ${init.name}`);
         try {
           // the Node floor does not reap: give it 1 s to show that, not more
-          const j = await once(init, ['burst', String(n)], init.name === FLOOR ? 1000 : 10000);
+          const j = await once(init, ['burst', String(n)], NEVER_REAPS.has(init.name) ? 1000 : 10000);
           (res[key] ??= []).push(j);
           if (j.timeout) noReap.add(init.name);
         } catch (e) { errors[key] = e.message; }
@@ -238,7 +370,7 @@ export async function reaping(ctx) {
       if (errors[key]) continue;
       ctx.progress(`reaping: stream ${stream.n} rep ${r + 1}/${stream.reps} ${init.name}`);
       try {
-        (res[key] ??= []).push(await once(init, ['stream', String(stream.n)], init.name === FLOOR || noReap.has(init.name) ? 500 : 5000));
+        (res[key] ??= []).push(await once(init, ['stream', String(stream.n)], NEVER_REAPS.has(init.name) || noReap.has(init.name) ? 500 : 5000));
       } catch (e) { errors[key] = e.message; }
     }
   }

@@ -9,6 +9,14 @@
  *                            a shared-memory record (see struct storm_shm, also used by
  *                            sigsend.c) and exit 0 when the sender sets `release`.
  *   sigchild ignterm         ignores SIGTERM (SIG_IGN), prints "ready", sleeps until killed.
+ *   sigchild wait SHMFILE    latency child of the "all targets alive" method: blocks SIGHUP and
+ *                            SIGUSR2 and takes them with sigwaitinfo() in a loop, stamping
+ *                            CLOCK_MONOTONIC when it returns; each receipt (signo, stamp) goes into
+ *                            a shared-memory record (struct multi_shm, also used by sigsend.c).
+ *                            SIGTERM keeps its default action, so the init's usual stop ends it.
+ *                            Blocked signals reach even a PID 1 with no handler, so this also runs
+ *                            as PID 1 of its own namespace (then only SIGKILL from outside ends it).
+ *                            PR_SET_PDEATHSIG(SIGKILL): it dies with its parent, never left behind.
  *
  * Each mode prints "ready <pid>\n" on stdout once its handlers are installed.
  */
@@ -21,9 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "multi-shm.h"
 #include "storm-shm.h"
 
 static int out_fd = -1;
@@ -112,10 +123,55 @@ static int run_ignterm(void) {
   return 0;
 }
 
+static int run_wait(const char *path) {
+  int fd = open(path, O_RDWR);
+  if (fd < 0) { perror(path); return 71; }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || (size_t)st.st_size < MULTI_SHM_BYTES(1)) { fprintf(stderr, "sigchild: %s too small\n", path); return 71; }
+  struct multi_shm *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED) { perror("mmap"); return 71; }
+  close(fd);
+  m->cap = ((size_t)st.st_size - sizeof *m) / sizeof m->rec[0];
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR2);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+  signal(SIGUSR2, SIG_DFL);
+  if (sigprocmask(SIG_SETMASK, &set, NULL) != 0) { perror("sigprocmask"); return 70; } /* only these two blocked */
+  /* an init SIGKILLed by the harness must not leave this child behind: die with the parent */
+  pid_t ppid = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != ppid) return 0;
+  m->child_pid = getpid();
+  __atomic_store_n(&m->ready, 1, __ATOMIC_RELEASE);
+  say_ready();
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&set, &si);
+    int64_t t = now_ns();
+    if (sig < 0) {
+      if (errno == EINTR) continue;
+      perror("sigwaitinfo");
+      return 72;
+    }
+    uint64_t n = __atomic_load_n(&m->count, __ATOMIC_RELAXED);
+    if (n < m->cap) {
+      m->rec[n].signo = sig;
+      m->rec[n].code = si.si_code;
+      m->rec[n].ns = t;
+      __atomic_store_n(&m->count, n + 1, __ATOMIC_RELEASE);
+    } else {
+      __atomic_add_fetch(&m->overflow, 1, __ATOMIC_RELAXED);
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "lat") == 0) return run_lat(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "storm") == 0) return run_storm(argv[2]);
   if (argc >= 2 && strcmp(argv[1], "ignterm") == 0) return run_ignterm();
-  fprintf(stderr, "usage: sigchild lat FIFO | storm SHMFILE | ignterm\n");
+  if (argc >= 3 && strcmp(argv[1], "wait") == 0) return run_wait(argv[2]);
+  fprintf(stderr, "usage: sigchild lat FIFO | storm SHMFILE | ignterm | wait SHMFILE\n");
   return 2;
 }

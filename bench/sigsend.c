@@ -20,6 +20,19 @@
  *       Escalation: pidfd_open both, stamp, kill(INITPID, SIGTERM), report when each one died.
  *   sigsend die INITPID CHILDPID
  *       Exit after the child: pidfd_open both, stamp, kill(CHILDPID, SIGKILL), report when each one died.
+ *   sigsend multi ROUNDS SEED PID1 SHM1 [PID2 SHM2 ...]
+ *       Latency with all targets alive: each PIDi is an init (or a child run directly) whose child
+ *       runs `sigchild wait SHMi`. Waits (15 s at most) until every child is ready, then for each of
+ *       ROUNDS rounds sends one signal to every target in an order shuffled per round (xorshift
+ *       seeded by SEED), SIGHUP in even rounds and SIGUSR2 in odd ones, each kill() 1-2 ms after the
+ *       previous one (uniform, to the absolute CLOCK_MONOTONIC time with clock_nanosleep), stamping
+ *       CLOCK_MONOTONIC right before each kill(). Receipts are matched to sends per target and per
+ *       signal number, in order: a send takes the first unmatched receipt of its signal stamped at
+ *       or after it, unless that receipt is stamped at or after the next send of the same signal to
+ *       the same target (then the send is lost: coalesced or never delivered). Prints
+ *       {"rounds","seed","targets":[{"pid","shm","sent","received","lost","extra","overflow","kill_errors",
+ *       "lat_ns":[...]}]}
+ *       with lat_ns sorted; extra = receipts that matched no send.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -33,12 +46,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "multi-shm.h"
 #include "storm-shm.h"
 
 static int64_t now_ns(void) {
@@ -246,6 +262,129 @@ static int run_esc(int init_pid, int child_pid, int kill_child) {
   return 0;
 }
 
+/* xorshift64*: the per-round shuffles and gaps, reproducible from SEED */
+static uint64_t rng_state;
+static uint64_t rng(void) {
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return rng_state * 2685821657736338717ULL;
+}
+
+struct send { int sig; int64_t ns; };
+struct target {
+  int pid;
+  const char *shm_path;
+  struct multi_shm *shm;
+  struct send *sends;
+  int nsent;
+  int kill_errors;
+};
+
+static void sleep_until(int64_t t) {
+  struct timespec ts = {(time_t)(t / 1000000000LL), (long)(t % 1000000000LL)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+}
+
+static int run_multi(int rounds, uint64_t seed, int n, char **args) {
+  struct target *tg = calloc((size_t)n, sizeof *tg);
+  for (int i = 0; i < n; i++) {
+    tg[i].pid = atoi(args[2 * i]);
+    tg[i].shm_path = args[2 * i + 1];
+    int fd = open(tg[i].shm_path, O_RDWR);
+    if (fd < 0) { perror(tg[i].shm_path); return 1; }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size < MULTI_SHM_BYTES(1)) {
+      fprintf(stderr, "sigsend: %s too small\n", tg[i].shm_path);
+      return 1;
+    }
+    tg[i].shm = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (tg[i].shm == MAP_FAILED) { perror("mmap"); return 1; }
+    close(fd);
+    tg[i].sends = calloc((size_t)rounds, sizeof *tg[i].sends);
+  }
+  /* every child ready (signals blocked, in sigwaitinfo), or a clear error naming the ones that are not */
+  int64_t give_up = now_ns() + 15000000000LL;
+  for (;;) {
+    int missing = 0;
+    for (int i = 0; i < n; i++) missing += !__atomic_load_n(&tg[i].shm->ready, __ATOMIC_ACQUIRE);
+    if (!missing) break;
+    if (now_ns() > give_up) {
+      for (int i = 0; i < n; i++)
+        if (!tg[i].shm->ready) fprintf(stderr, "sigsend: target pid %d (%s) never ready within 15 s\n", tg[i].pid, tg[i].shm_path);
+      return 1;
+    }
+    usleep(5000);
+  }
+  usleep(200000); /* let the inits finish their own start-up work before the first signal */
+  prctl(PR_SET_TIMERSLACK, 1UL); /* wake at the drawn time, not up to 50 us later */
+  rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
+  int *order = calloc((size_t)n, sizeof *order);
+  for (int i = 0; i < n; i++) order[i] = i;
+  int64_t next = now_ns();
+  for (int r = 0; r < rounds; r++) {
+    int sig = r % 2 ? SIGUSR2 : SIGHUP;
+    for (int i = n - 1; i > 0; i--) { /* Fisher-Yates */
+      int j = (int)(rng() % (uint64_t)(i + 1)), t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    for (int k = 0; k < n; k++) {
+      struct target *t = &tg[order[k]];
+      sleep_until(next);
+      int64_t t0 = now_ns();
+      if (kill(t->pid, sig) != 0) { t->kill_errors++; continue; }
+      t->sends[t->nsent].sig = sig;
+      t->sends[t->nsent++].ns = t0;
+      next = t0 + 1000000 + (int64_t)(rng() % 1000001); /* 1-2 ms after this kill() */
+    }
+  }
+  /* let the last signals land: until every target has as many receipts as sends, 1 s at most */
+  int64_t end = now_ns() + 1000000000LL;
+  for (;;) {
+    int behind = 0;
+    for (int i = 0; i < n; i++) behind += __atomic_load_n(&tg[i].shm->count, __ATOMIC_ACQUIRE) < (uint64_t)tg[i].nsent;
+    if (!behind || now_ns() > end) break;
+    usleep(2000);
+  }
+  printf("{\"rounds\":%d,\"seed\":%" PRIu64 ",\"targets\":[", rounds, seed);
+  for (int i = 0; i < n; i++) {
+    struct target *t = &tg[i];
+    uint64_t nrec = __atomic_load_n(&t->shm->count, __ATOMIC_ACQUIRE);
+    struct multi_rec *rec = t->shm->rec;
+    char *used = calloc(nrec + 1, 1);
+    int64_t *lat = calloc((size_t)t->nsent + 1, sizeof *lat);
+    int got = 0, lost = 0;
+    uint64_t cur[65] = {0}; /* per signal number: receipts before this index are matched or skipped */
+    for (int s = 0; s < t->nsent; s++) {
+      int sig = t->sends[s].sig;
+      int64_t t0 = t->sends[s].ns, t_next = INT64_MAX;
+      for (int s2 = s + 1; s2 < t->nsent; s2++)
+        if (t->sends[s2].sig == sig) { t_next = t->sends[s2].ns; break; }
+      uint64_t j = cur[sig];
+      while (j < nrec && (rec[j].signo != sig || rec[j].ns < t0)) j++; /* earlier ones of this signal: extra */
+      if (j < nrec && rec[j].ns < t_next) {
+        lat[got++] = rec[j].ns - t0;
+        used[j] = 1;
+        cur[sig] = j + 1;
+      } else {
+        lost++;
+      }
+    }
+    int extra = 0;
+    for (uint64_t j = 0; j < nrec; j++) extra += !used[j];
+    qsort(lat, (size_t)got, sizeof *lat, cmp_i64);
+    printf("%s{\"pid\":%d,\"shm\":\"%s\",\"sent\":%d,\"received\":%d,\"lost\":%d,\"extra\":%d,\"overflow\":%" PRIu64 ",\"kill_errors\":%d,\"lat_ns\":[",
+           i ? "," : "", t->pid, t->shm_path, t->nsent, got, lost, extra, t->shm->overflow, t->kill_errors);
+    for (int k = 0; k < got; k++) printf(k ? ",%" PRId64 : "%" PRId64, lat[k]);
+    printf("]}");
+    free(used);
+    free(lat);
+  }
+  printf("]}\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 7 && strcmp(argv[1], "lat") == 0)
     return run_lat(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5], atoi(argv[6]));
@@ -255,7 +394,10 @@ int main(int argc, char **argv) {
     return run_storm(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), argc >= 8 ? argv[7] : NULL, atoi(argv[6]));
   if (argc >= 4 && strcmp(argv[1], "esc") == 0) return run_esc(atoi(argv[2]), atoi(argv[3]), 0);
   if (argc >= 4 && strcmp(argv[1], "die") == 0) return run_esc(atoi(argv[2]), atoi(argv[3]), 1);
+  if (argc >= 6 && argc % 2 == 0 && strcmp(argv[1], "multi") == 0)
+    return run_multi(atoi(argv[2]), strtoull(argv[3], NULL, 10), (argc - 4) / 2, argv + 4);
   fprintf(stderr, "usage: sigsend lat PID SIG N FIFO GAP_US | storm PID N SHMFILE QUIET_MS [SIGNUMS]\n"
-                  "     | stall-storm PID N SHMFILE QUIET_MS STALL_MS [SIGNUMS] | esc|die INITPID CHILDPID\n");
+                  "     | stall-storm PID N SHMFILE QUIET_MS STALL_MS [SIGNUMS] | esc|die INITPID CHILDPID\n"
+                  "     | multi ROUNDS SEED PID1 SHM1 [PID2 SHM2 ...]\n");
   return 2;
 }
