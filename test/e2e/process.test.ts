@@ -157,6 +157,15 @@ if (!AS_SEA) describe('what a start loads', () => {
 });
 
 describe('what the child gets', () => {
+  it("a process group of its own in gracie's session, also with no terminal (as tini; not a session of its own, as dumb-init)", async () => {
+    // /proc/PID/stat: "pid (comm) state ppid pgrp session ..."; sh's comm has no space. gracie is the child's parent.
+    const ended = await gracie(['--', 'sh', '-c', 'set -- $(cut -d" " -f1,5,6 /proc/$$/stat) $(cut -d" " -f6 /proc/$PPID/stat); echo "$@"']).exit();
+    expect(ended.code).toBe(0);
+    const [pid, pgrp, session, gracieSession] = ended.stdout.trim().split(' ').map(Number);
+    expect({ pgrp, session }, ended.stdout).toEqual({ pgrp: pid, session: gracieSession });
+    expect(session, 'the child leads no session').not.toBe(pid);
+  });
+
   it('options stop at the command: the command keeps its own flags', async () => {
     const ended = await gracie(['sh', '-c', 'echo "$0 $1"', '-g', '--stop-timeout']).exit();
     expect(ended).toMatchObject({ code: 0, stdout: '-g --stop-timeout\n' });
