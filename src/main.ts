@@ -131,6 +131,7 @@ function createSupervisor(
   // As PID 1 or subreaper, every process the child leaves behind becomes gracie's child: reaping tells when
   // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
   const adoptsOrphans = (): boolean => reaper() !== null && (isPid1 || config.subreaper);
+  const adopted = (): number[] => (adoptsOrphans() ? listChildren() : []);
   const supervisor: Supervisor = new Supervisor(config, {
     // hrtime, not performance.now(): the global `performance` loads perf_hooks (10 modules) on first use
     now: () => Number(process.hrtime.bigint()) / 1e6,
@@ -139,7 +140,7 @@ function createSupervisor(
       return () => clearTimeout(timer);
     },
     send: (target, signal) => {
-      const failure = sendSignal(target, child.pid, isPid1, signal, adoptsOrphans() ? listChildren : () => []);
+      const failure = sendSignal(target, child.pid, isPid1, signal, adopted);
       if (failure === 'ESRCH') log.debug({ target, signal }, 'nothing left to signal');
       else if (failure) log.error({ target, signal, errno: failure }, 'could not send signal');
     },
