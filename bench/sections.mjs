@@ -340,7 +340,7 @@ export async function reaping(ctx) {
   // for each intermediate, so orphans land on PID 1 faster than one at a time.
   const streams = [
     { key: 'stream', label: 'stream', n: ctx.quick ? 500 : 10000, reps: ctx.quick ? 1 : 3 },
-    { key: 'flood', label: 'flood', n: ctx.quick ? 500 : 10000, reps: ctx.quick ? 1 : 3 },
+    { key: 'flood', label: 'flood', n: ctx.quick ? 500 : 10000, reps: ctx.quick ? 1 : 5 },
   ];
   const res = {}, errors = {}, noReap = new Set();
   const out = join(ctx.tmp, 'orphans.json');

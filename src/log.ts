@@ -13,6 +13,8 @@ export interface Logger {
   info: Method;
   warn: Method;
   error: Method;
+  /** Whether a line at `level` would be written: for callers whose fields cost something to build. */
+  isLevelEnabled(level: keyof typeof LEVEL_VALUE): boolean;
 }
 
 const LEVEL_VALUE: Readonly<Record<Exclude<LogLevel, 'silent'>, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };
@@ -81,7 +83,14 @@ export function createLogger(level: LogLevel, format: LogFormat, sink: LogSink =
       pino ??= createPino(level, format, sink);
       pino[name](fields, message);
     };
-  return { trace: method('trace'), debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
+  return {
+    trace: method('trace'),
+    debug: method('debug'),
+    info: method('info'),
+    warn: method('warn'),
+    error: method('error'),
+    isLevelEnabled: (name) => LEVEL_VALUE[name] >= threshold,
+  };
 }
 
 /**

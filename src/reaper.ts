@@ -21,13 +21,16 @@ export class Reaper {
   private mainPid = 0;
   private childrenLeft = true;
   private reaped = 0;
+  private readonly traceOn: boolean;
 
   constructor(
     private readonly libc: Libc,
     private readonly log: Logger,
     private readonly warnOnReap: boolean,
     private readonly events: ReaperEvents,
-  ) {}
+  ) {
+    this.traceOn = log.isLevelEnabled('trace');
+  }
 
   /** Starts listening for SIGCHLD; call before spawning so no exit can be missed. */
   listen(): void {
@@ -64,13 +67,15 @@ export class Reaper {
         continue;
       }
       this.reaped += 1;
+      orphans += 1;
+      // Built only when written: an orphan flood reaps thousands a second, and each line is garbage to collect.
+      if (!this.warnOnReap && !this.traceOn) continue;
       const { code, signal } = reaped.status;
       const fields = { pid: reaped.pid, code, signal: signal === null ? null : signalName(signal), reaped: this.reaped };
       // tini's wording, so what greps tini's -w output keeps working.
       const message = `Reaped zombie process with pid=${reaped.pid}`;
       if (this.warnOnReap) this.log.warn(fields, message);
       else this.log.trace(fields, message);
-      orphans += 1;
     }
     if (orphans > 0) this.events.orphanReaped();
     if (mainEnd) this.events.mainExited(mainEnd);

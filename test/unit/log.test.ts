@@ -30,6 +30,12 @@ afterEach(() => {
 });
 
 describe('createLogger, json', () => {
+  it('isLevelEnabled says whether a line at that level would be written', () => {
+    expect(['trace', 'debug', 'info', 'warn', 'error'].map((l) => capture('info', 'json').logger.isLevelEnabled(l as 'info'))).toEqual([false, false, true, true, true]);
+    expect(capture('trace', 'json').logger.isLevelEnabled('trace')).toBe(true);
+    expect(capture('silent', 'json').logger.isLevelEnabled('error')).toBe(false);
+  });
+
   it('writes one parseable line per call, named gracie, with no pid or hostname', () => {
     const { logger, writes } = capture('info', 'json');
     logger.info({ signal: 'SIGTERM', forwardAs: 'SIGQUIT' }, 'received SIGTERM, forwarded SIGQUIT');
