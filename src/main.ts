@@ -16,7 +16,7 @@ import { widenSignalPipe } from './signal-pipe';
 import { stopSignalHint } from './hints';
 import { SIGCONT, SIGTERM, signalName } from './signals';
 import { isTerminal, Terminal } from './terminal';
-import { Supervisor } from './supervisor';
+import { Supervisor, type Target } from './supervisor';
 
 const writeOut = (text: string): void => {
   writeSync(1, text);
@@ -73,7 +73,7 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
   let finish: (end: ChildEnd) => void = () => {};
   const ended = new Promise<ChildEnd>((resolve) => (finish = resolve));
   const child = { pid: 0 };
-  const supervisor: Supervisor = createSupervisor(config, log, isPid1, child, finish, () => reaper);
+  const { supervisor, send } = createSupervisor(config, log, isPid1, child, finish, () => reaper);
   const reaper = libc
     ? new Reaper(libc, log, config.warnOnReap, {
         mainExited: (end) => supervisor.onChildExit(end),
@@ -89,7 +89,12 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
   // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
   process.chdir('/');
   const handleSignal = (signal: number): void => {
-    if (signal !== SIGCONT || !terminal?.resumed(child.pid)) supervisor.onSignal(signal);
+    // A plain forward (the supervisor's table) is sent from here: the fewest calls before kill(2).
+    const plain = signal === SIGCONT && terminal ? 0 : supervisor.plainForwards[signal];
+    if (plain !== 0) {
+      send(supervisor.plainTarget, plain);
+      supervisor.plainForwarded(signal, plain);
+    } else if (signal !== SIGCONT || !terminal?.resumed(child.pid)) supervisor.onSignal(signal);
   };
   // A flood that outruns the event loop fills libuv's signal pipe, and libuv drops what does not fit: a lost
   // SIGCHLD would leave gracie waiting for a child long dead. Every turn that handled signals also reaps.
@@ -119,7 +124,10 @@ function openLibc(log: Logger, stderrIsTerminal: boolean): Libc | null {
   return libc;
 }
 
-/** The state machine, wired to the clock, kill(2), the reaper or a group watch, and the logger. */
+/**
+ * The state machine, wired to the clock, kill(2), the reaper or a group watch, and the logger; with `send`, its
+ * kill(2) port, for the plain forwards the signal path sends itself.
+ */
 function createSupervisor(
   config: Config,
   log: Logger,
@@ -127,11 +135,16 @@ function createSupervisor(
   child: { pid: number },
   finish: (end: ChildEnd) => void,
   reaper: () => Reaper | null,
-): Supervisor {
+): { supervisor: Supervisor; send: (target: Target, signal: number) => void } {
   // As PID 1 or subreaper, every process the child leaves behind becomes gracie's child: reaping tells when
   // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
   const adoptsOrphans = (): boolean => reaper() !== null && (isPid1 || config.subreaper);
   const adopted = (): number[] => (adoptsOrphans() ? listChildren() : []);
+  const send = (target: Target, signal: number): void => {
+    const failure = sendSignal(target, child.pid, isPid1, signal, adopted);
+    if (failure === 'ESRCH') log.debug({ target, signal }, 'nothing left to signal');
+    else if (failure) log.error({ target, signal, errno: failure }, 'could not send signal');
+  };
   const supervisor: Supervisor = new Supervisor(config, {
     // hrtime, not performance.now(): the global `performance` loads perf_hooks (10 modules) on first use
     now: () => Number(process.hrtime.bigint()) / 1e6,
@@ -139,18 +152,14 @@ function createSupervisor(
       const timer = setTimeout(fire, ms);
       return () => clearTimeout(timer);
     },
-    send: (target, signal) => {
-      const failure = sendSignal(target, child.pid, isPid1, signal, adopted);
-      if (failure === 'ESRCH') log.debug({ target, signal }, 'nothing left to signal');
-      else if (failure) log.error({ target, signal, errno: failure }, 'could not send signal');
-    },
+    send,
     watchLeftovers: () => (adoptsOrphans() ? (reaper()?.anyChildLeft ?? false) : watchGroup(child.pid, () => supervisor.onLeftoversGone())),
     finish,
     // As PID 1 there is no shell to report a stopped job to: forward only.
     suspendSelf: () => (isPid1 ? undefined : process.kill(process.pid, 'SIGSTOP')),
     log,
   });
-  return supervisor;
+  return { supervisor, send };
 }
 
 /** Spawns the command: posix_spawnp with gracie reaping, or libuv's spawn without libc. Returns the pid. */

@@ -43,6 +43,9 @@ export const AFTER_KILL_GRACE_MS = 2_000;
 
 type Phase = 'running' | 'stopping' | 'draining' | 'done';
 
+/** The highest signal number on Linux (SIGRTMAX is 64 with glibc and musl). */
+const MAX_SIGNAL = 64;
+
 function logFields(signal: number, forwardAs: number): { signal: string; forwardAs: string } {
   return { signal: signalName(signal), forwardAs: forwardAs === 0 ? 'none' : signalName(forwardAs) };
 }
@@ -62,21 +65,41 @@ export class Supervisor {
   /** The stop budget ran out: whatever is still alive gets SIGKILL, with no second budget. */
   private escalated = false;
 
+  /**
+   * The plain forwards of the current phase, decided here once: indexed by signal number, the signal to send to
+   * `plainTarget` (the rewrite applied), 0 where there is more to do (a stop or suspend request, a signal the
+   * rewrite map drops) and for every signal once the child is gone. The signal path (main.ts) sends these itself
+   * and calls plainForwarded() after: each call between Node's listener and kill(2) showed in the forward latency
+   * of a cold path (docs/benchmarks.md, issue 14).
+   */
+  readonly plainForwards = new Uint8Array(MAX_SIGNAL + 1);
+  readonly plainTarget: 'child' | 'group';
+
   constructor(
     private readonly config: SupervisorConfig,
     private readonly ports: SupervisorPorts,
-  ) {}
+  ) {
+    this.plainTarget = config.processGroup ? 'group' : 'child';
+    for (let signal = 1; signal <= MAX_SIGNAL; signal++) {
+      const forwardAs = config.rewrite.get(signal) ?? signal;
+      if (!isStopRequest(signal) && !SUSPEND_REQUESTS.has(signal)) this.plainForwards[signal] = forwardAs;
+    }
+  }
 
   /** gracie received `signal`. */
   onSignal(signal: number): void {
     if (this.phase === 'done') return;
+    const plain = this.plainForwards[signal];
+    if (plain !== 0) {
+      this.forward(plain);
+      this.plainForwarded(signal, plain);
+      return;
+    }
     const forwardAs = this.config.rewrite.get(signal) ?? signal;
-    // The common case first, and its log fields only after the forward: every microsecond before kill(2) is latency.
-    if (forwardAs !== 0 && this.phase !== 'draining' && !isStopRequest(signal)) {
+    if (forwardAs !== 0 && this.phase !== 'draining' && SUSPEND_REQUESTS.has(signal)) {
       this.forward(forwardAs);
-      const fields = logFields(signal, forwardAs);
-      this.ports.log.debug(fields, `received ${fields.signal}, forwarded ${fields.forwardAs}`);
-      if (SUSPEND_REQUESTS.has(signal)) this.ports.suspendSelf();
+      this.plainForwarded(signal, forwardAs);
+      this.ports.suspendSelf();
       return;
     }
     const fields = logFields(signal, forwardAs);
@@ -102,9 +125,18 @@ export class Supervisor {
     }
   }
 
+  /** After a forward from plainForwards: what forward() notes, and the debug line. */
+  plainForwarded(signal: number, forwardAs: number): void {
+    if (this.config.processGroup && forwardAs === this.stopSignal) this.groupHasStopSignal = true;
+    const fields = logFields(signal, forwardAs);
+    this.ports.log.debug(fields, `received ${fields.signal}, forwarded ${fields.forwardAs}`);
+  }
+
   /** The main child ended (reaped). */
   onChildExit(end: ChildEnd): void {
     if (this.phase === 'done' || this.childEnd) return;
+    // What is left to signal is no longer "the child": every signal takes the full path from now on.
+    this.plainForwards.fill(0);
     this.childEnd = end;
     this.childEndedAt = this.ports.now();
     this.endDelay();
@@ -193,6 +225,7 @@ export class Supervisor {
 
   private complete(): void {
     this.phase = 'done';
+    this.plainForwards.fill(0);
     this.cancelDeadline?.();
     this.cancelDeadline = null;
     this.ports.finish(this.childEnd as ChildEnd);

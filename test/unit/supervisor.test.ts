@@ -178,6 +178,58 @@ describe('forwarding', () => {
   });
 });
 
+describe('the plain forwards the signal path sends itself', () => {
+  const { SIGTSTP } = constants.signals;
+  const SIGRTMIN = 34;
+
+  it('lists each signal with nothing to decide, rewritten; never a stop, suspend or dropped one', () => {
+    const rewrite = new Map([
+      [SIGUSR1, SIGHUP],
+      [SIGWINCH, 0],
+      [SIGTERM, SIGQUIT],
+    ]);
+    const { supervisor } = setup({ rewrite, processGroup: true });
+    const table = supervisor.plainForwards;
+    expect([table[SIGUSR1], table[SIGHUP], table[SIGUSR2], table[SIGCONT], table[SIGRTMIN]]).toEqual([SIGHUP, SIGHUP, SIGUSR2, SIGCONT, SIGRTMIN]);
+    expect([table[SIGWINCH], table[SIGTERM], table[SIGINT], table[SIGQUIT], table[SIGRTMIN + 3], table[SIGTSTP]]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(supervisor.plainTarget).toBe('group');
+  });
+
+  it('onSignal sends exactly what the table says, for every signal number', () => {
+    for (let signal = 1; signal <= 64; signal++) {
+      const { supervisor, sent } = setup({ rewrite: new Map([[SIGUSR1, SIGUSR2]]) });
+      const plain = supervisor.plainForwards[signal];
+      supervisor.onSignal(signal);
+      if (plain !== 0) expect(sent, `signal ${signal}`).toEqual([{ at: 0, target: 'child', signal: plain }]);
+    }
+  });
+
+  it('is emptied once the child is gone: what is left is not the child', () => {
+    const { supervisor, state } = setup();
+    state.leftovers = true;
+    supervisor.onChildExit(exited(0));
+    expect(supervisor.plainForwards.every((signal) => signal === 0)).toBe(true);
+  });
+
+  it('plainForwarded() writes the debug line of a forward', () => {
+    const { supervisor, logs } = setup();
+    supervisor.plainForwarded(SIGUSR1, SIGHUP);
+    expect(logs).toEqual([{ level: 'debug', fields: { signal: 'SIGUSR1', forwardAs: 'SIGHUP' }, message: 'received SIGUSR1, forwarded SIGHUP' }]);
+  });
+
+  it('a plain forward of the stop signal to the group counts: the drain does not send it to the group again', () => {
+    for (const viaPlainPath of [true, false]) {
+      const { supervisor, sent, state } = setup({ processGroup: true, stopDelayMs: 5_000, rewrite: new Map([[SIGUSR1, SIGTERM]]) });
+      supervisor.onSignal(SIGTERM); // the stop request: SIGTERM waits for the stop delay
+      expect(sent).toEqual([]);
+      if (viaPlainPath) supervisor.plainForwarded(SIGUSR1, supervisor.plainForwards[SIGUSR1]); // main.ts sent SIGTERM to the group
+      state.leftovers = true;
+      supervisor.onChildExit(exited(0));
+      expect(sent.at(-1), `via the plain path: ${viaPlainPath}`).toMatchObject({ target: viaPlainPath ? 'outsiders' : 'leftovers', signal: SIGTERM });
+    }
+  });
+});
+
 describe('the stop budget', () => {
   it('the first SIGTERM is forwarded at once and arms the deadline: SIGKILL to the group exactly at stopTimeoutMs', () => {
     const { supervisor, sent, clock, logs } = setup();
