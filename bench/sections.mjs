@@ -339,7 +339,7 @@ export async function reaping(ctx) {
   // Two streams of 10,000 orphans (issue 14's figure): one double-fork at a time, and a flood that does not wait
   // for each intermediate, so orphans land on PID 1 faster than one at a time.
   const streams = [
-    { key: 'stream', label: 'stream', n: ctx.quick ? 500 : 10000, reps: ctx.quick ? 1 : 3 },
+    { key: 'stream', label: 'stream', n: ctx.quick ? 500 : 10000, reps: ctx.quick ? 1 : 5 },
     { key: 'flood', label: 'flood', n: ctx.quick ? 500 : 10000, reps: ctx.quick ? 1 : 5 },
   ];
   const res = {}, errors = {}, noReap = new Set();
