@@ -19,6 +19,9 @@ afterEach(async () => {
 /** Types a command line, waits for `output` (a regex) if given, then for the next prompt. */
 const shell = (line: string, output?: string, name?: string): Step[] => [{ send: `${line}\r` }, ...(output ? [{ expect: output, name }] : []), AT_PROMPT];
 
+/** A job that waits until it holds the terminal, prints so, then sleeps (the quotes split the marker from its echo). */
+const FOREGROUND_JOB = `sh -c 'until [ "$(cut -d" " -f5 /proc/$$/stat)" = "$(cut -d" " -f8 /proc/$$/stat)" ]; do sleep 0.05; done; echo "in the fore""ground"; exec sleep 300'`;
+
 /** Counts SIGINTs until a line arrives on stdin, then prints the count: the foreground job of the test below. */
 const COUNT_SIGINT = `process.on('SIGINT', () => console.log('got-INT ' + ++n)); process.stdin.once('data', () => { console.log('tot' + 'al ' + n); process.exit(0); }); console.log('arm' + 'ed');`;
 
@@ -32,11 +35,13 @@ it('podman run -it: an interactive shell has job control, ^C reaches the foregro
       { ...AT_PROMPT, within: 20_000 },
       // The quotes split the markers so the echo of the typed line never matches, only the output does.
       ...shell('echo "fla""gs=$-"', '^flags=(\\w*)$', 'flags'),
-      // A job in the background, brought back to the foreground, then ended by ^C: job control at work.
-      ...shell('sleep 300 &', '^\\[1\\] (\\d+)$', 'job'),
-      ...shell('jobs', '^\\[1\\]\\+\\s+Running\\s+sleep 300 &$'),
+      // A job in the background, brought back to the foreground, then ended by ^C: job control at work. bash prints
+      // the job's line before it hands the job the terminal, and a ^C in between goes to bash: the job says when it
+      // holds the terminal (its process group is the terminal's, fields 5 and 8 of /proc/PID/stat), then sleeps.
+      ...shell(`${FOREGROUND_JOB} &`, '^\\[1\\] (\\d+)$', 'job'),
+      ...shell('jobs', '^\\[1\\]\\+\\s+Running\\s+sh -c'),
       { send: 'fg\r' },
-      { expect: '^sleep 300$' },
+      { expect: '^in the foreground$' },
       { send: '\u0003' },
       AT_PROMPT,
       ...shell('jobs; echo "no ""more jobs"', '^no more jobs$'),
