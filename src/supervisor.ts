@@ -91,7 +91,8 @@ export class Supervisor {
     if (this.phase === 'done') return;
     const plain = this.plainForwards[signal];
     if (plain !== 0) {
-      this.forward(plain);
+      // As main.ts sends it: plainForwarded() notes what forward() would.
+      this.ports.send(this.plainTarget, plain);
       this.plainForwarded(signal, plain);
       return;
     }
