@@ -102,7 +102,7 @@ export function killTarget(target: Exclude<Target, 'outsiders'>, childPid: numbe
  * Not PID 1, "leftovers" are the child's process group plus the orphans gracie adopted as subreaper.
  */
 export function sendSignal(target: Target, childPid: number, isPid1: boolean, signal: number, adopted: () => number[]): string | null {
-  // The child or its group: one kill(2), the path of every forwarded signal.
+  // The child or its group: one kill(2) (plain forwards do not come here: supervise() sends them itself).
   if (target === 'child' || target === 'group') return kill(killTarget(target, childPid, isPid1), signal);
   const results: Array<string | null> = [];
   if (target !== 'outsiders') results.push(kill(killTarget(target, childPid, isPid1), signal));

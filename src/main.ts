@@ -1,7 +1,7 @@
 // gracie, top-down: parse, configure, spawn, supervise, exit. The only place that catches errors and picks
 // the exit path. Setup may fail (exit 2, 126, 127, 1); once the child runs, errors are logged, never fatal.
 import { writeSync } from 'node:fs';
-import { childEnvironment, groupAlive, inheritedDescriptors, sendSignal, spawnWithLibc, spawnWithLibuv } from './child';
+import { childEnvironment, groupAlive, inheritedDescriptors, killTarget, sendSignal, spawnWithLibc, spawnWithLibuv } from './child';
 import { parseCommandLine } from './cli';
 import { resolveConfig, type Config, type Env } from './config';
 import { GracieError, UsageError } from './errors';
@@ -73,7 +73,7 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
   let finish: (end: ChildEnd) => void = () => {};
   const ended = new Promise<ChildEnd>((resolve) => (finish = resolve));
   const child = { pid: 0 };
-  const { supervisor, send } = createSupervisor(config, log, isPid1, child, finish, () => reaper);
+  const supervisor = createSupervisor(config, log, isPid1, child, finish, () => reaper);
   const reaper = libc
     ? new Reaper(libc, log, config.warnOnReap, {
         mainExited: (end) => supervisor.onChildExit(end),
@@ -88,13 +88,22 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
   keepRunningOnErrors(log);
   // gracie must pin no directory (a mount the app's operator wants to unmount); the child keeps its cwd.
   process.chdir('/');
+  const plainPid = killTarget(supervisor.plainTarget, child.pid, isPid1);
   const handleSignal = (signal: number): void => {
-    // A plain forward (the supervisor's table) is sent from here: the fewest calls before kill(2).
+    // SIGCONT with a terminal is never plain: gracie, resumed by its shell, hands the terminal back first.
     const plain = signal === SIGCONT && terminal ? 0 : supervisor.plainForwards[signal];
-    if (plain !== 0) {
-      send(supervisor.plainTarget, plain);
-      supervisor.plainForwarded(signal, plain);
-    } else if (signal !== SIGCONT || !terminal?.resumed(child.pid)) supervisor.onSignal(signal);
+    if (plain === 0) {
+      if (signal !== SIGCONT || !terminal?.resumed(child.pid)) supervisor.onSignal(signal);
+      return;
+    }
+    // A plain forward (the supervisor's table), sent with process.kill, not send(): every call between Node's
+    // listener and kill(2) shows in the latency of this cold path (docs/benchmarks.md, issue 14).
+    try {
+      process.kill(plainPid, plain);
+    } catch (error) {
+      reportSendFailure(log, supervisor.plainTarget, plain, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
+    supervisor.plainForwarded(signal, plain);
   };
   // A flood that outruns the event loop fills libuv's signal pipe, and libuv drops what does not fit: a lost
   // SIGCHLD would leave gracie waiting for a child long dead. Every turn that handled signals also reaps.
@@ -125,8 +134,8 @@ function openLibc(log: Logger, stderrIsTerminal: boolean): Libc | null {
 }
 
 /**
- * The state machine, wired to the clock, kill(2), the reaper or a group watch, and the logger; with `send`, its
- * kill(2) port, for the plain forwards the signal path sends itself.
+ * The state machine, wired to the clock, kill(2), the reaper or a group watch, and the logger. The plain forwards
+ * it publishes are sent by the signal path itself (supervise()).
  */
 function createSupervisor(
   config: Config,
@@ -135,15 +144,14 @@ function createSupervisor(
   child: { pid: number },
   finish: (end: ChildEnd) => void,
   reaper: () => Reaper | null,
-): { supervisor: Supervisor; send: (target: Target, signal: number) => void } {
+): Supervisor {
   // As PID 1 or subreaper, every process the child leaves behind becomes gracie's child: reaping tells when
   // none remain. Otherwise what is left is the child's process group, watched with kill(-pgid, 0).
   const adoptsOrphans = (): boolean => reaper() !== null && (isPid1 || config.subreaper);
   const adopted = (): number[] => (adoptsOrphans() ? listChildren() : []);
   const send = (target: Target, signal: number): void => {
     const failure = sendSignal(target, child.pid, isPid1, signal, adopted);
-    if (failure === 'ESRCH') log.debug({ target, signal }, 'nothing left to signal');
-    else if (failure) log.error({ target, signal, errno: failure }, 'could not send signal');
+    if (failure) reportSendFailure(log, target, signal, failure);
   };
   const supervisor: Supervisor = new Supervisor(config, {
     // hrtime, not performance.now(): the global `performance` loads perf_hooks (10 modules) on first use
@@ -159,7 +167,7 @@ function createSupervisor(
     suspendSelf: () => (isPid1 ? undefined : process.kill(process.pid, 'SIGSTOP')),
     log,
   });
-  return { supervisor, send };
+  return supervisor;
 }
 
 /** Spawns the command: posix_spawnp with gracie reaping, or libuv's spawn without libc. Returns the pid. */
@@ -249,6 +257,12 @@ function byLoopTurn(handle: (signal: number) => void, log: Logger, endOfTurn: ()
       setImmediate(closeTurn);
     }
   };
+}
+
+/** A signal gracie could not send: ESRCH (nothing left there) is expected while draining. */
+function reportSendFailure(log: Logger, target: Target, signal: number, failure: string): void {
+  if (failure === 'ESRCH') log.debug({ target, signal }, 'nothing left to signal');
+  else log.error({ target, signal, errno: failure }, 'could not send signal');
 }
 
 /** Polls the child's process group while draining without a reaper: kill(-pgid, 0) says whether any is left. */
