@@ -155,13 +155,14 @@ static int run_burst(int n, const char *out, int timeout_ms) {
 
 static volatile int stream_done;
 static int peak;
+static int64_t peak_at_ns; /* when the peak was first seen: tells a start-up stall from one later on */
 static int64_t samples, sum;
 
 static void *poller(void *arg) {
   (void)arg;
   while (!__atomic_load_n(&stream_done, __ATOMIC_ACQUIRE)) {
     int z = count_init_zombies();
-    if (z > peak) peak = z;
+    if (z > peak) { peak = z; peak_at_ns = now_ns(); }
     samples++;
     sum += z;
     usleep(500);
@@ -214,17 +215,17 @@ static int run_stream(int n, const char *out, int timeout_ms, int flood) {
   int64_t deadline = t_end + (int64_t)timeout_ms * 1000000;
   int z;
   while ((z = count_init_zombies()) > 0 && now_ns() < deadline) {
-    if (z > peak) peak = z;
+    if (z > peak) { peak = z; peak_at_ns = now_ns(); }
     usleep(200);
   }
   int64_t t_zero = now_ns();
   double cpu1 = init_cpu_ms();
   char json[640];
   snprintf(json, sizeof json,
-           "{\"mode\":\"%s\",\"init_cpu_ms\":%.1f,\"n\":%d,\"made\":%d,\"stream_ms\":%.3f,\"peak_zombies\":%d,"
+           "{\"mode\":\"%s\",\"init_cpu_ms\":%.1f,\"n\":%d,\"made\":%d,\"stream_ms\":%.3f,\"peak_zombies\":%d,\"peak_at_ms\":%.1f,"
            "\"mean_zombies\":%.2f,\"samples\":%lld,\"drain_ms\":%.3f,\"zombies_left\":%d,"
            "\"timeout\":%s,\"ppid\":%d}\n",
-           flood ? "flood" : "stream", cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1.0, n, made, (t_end - t0) / 1e6, peak, samples ? (double)sum / samples : 0.0,
+           flood ? "flood" : "stream", cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1.0, n, made, (t_end - t0) / 1e6, peak, peak ? (peak_at_ns - t0) / 1e6 : -1.0, samples ? (double)sum / samples : 0.0,
            (long long)samples, (t_zero - t_end) / 1e6, z, z > 0 ? "true" : "false",
            (int)getppid());
   write_result(out, json);

@@ -531,7 +531,9 @@ export async function idle(ctx) {
 export async function storm(ctx) {
   const n = 20000, stallMs = 300;
   const variants = [
-    { key: 'plain', label: 'storm', reps: ctx.quick ? 1 : 5 },
+    // 9 runs: an init's CPU over a storm follows how fast the sender gets the 20,000 signals out (15-40 ms on a
+    // busy host), and with 5 runs the median moved by a third from run to run
+    { key: 'plain', label: 'storm', reps: ctx.quick ? 1 : 9 },
     // The same storm while the init's main thread is held stopped: the event loop cannot run, as when it
     // is stuck in a synchronous write to a full stderr pipe or a long GC pause.
     { key: 'stalled', label: `storm, main thread stalled ${stallMs} ms`, reps: ctx.quick ? 1 : 2, stallMs },
