@@ -4,7 +4,7 @@
 // `podman run`.
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import { onTerminal, type Step } from '../e2e/pty';
+import { FOREGROUND_JOB, onTerminal, type Step } from '../e2e/pty';
 import { exampleImage, podmanResult } from './podman';
 
 const PROMPT = 'PROMPT> ';
@@ -18,9 +18,6 @@ afterEach(async () => {
 
 /** Types a command line, waits for `output` (a regex) if given, then for the next prompt. */
 const shell = (line: string, output?: string, name?: string): Step[] => [{ send: `${line}\r` }, ...(output ? [{ expect: output, name }] : []), AT_PROMPT];
-
-/** A job that waits until it holds the terminal, prints so, then sleeps (the quotes split the marker from its echo). */
-const FOREGROUND_JOB = `sh -c 'until [ "$(cut -d" " -f5 /proc/$$/stat)" = "$(cut -d" " -f8 /proc/$$/stat)" ]; do sleep 0.05; done; echo "in the fore""ground"; exec sleep 300'`;
 
 /** Counts SIGINTs until a line arrives on stdin, then prints the count: the foreground job of the test below. */
 const COUNT_SIGINT = `process.on('SIGINT', () => console.log('got-INT ' + ++n)); process.stdin.once('data', () => { console.log('tot' + 'al ' + n); process.exit(0); }); console.log('arm' + 'ed');`;

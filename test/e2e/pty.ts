@@ -23,6 +23,14 @@ export interface PtyResult {
   exit: { code: number | null; signal: number | null } | null;
 }
 
+/**
+ * A shell command for a job that waits until it holds its terminal, prints "in the foreground", then sleeps: a ^C
+ * meant for a job brought back with `fg` waits for that line. bash prints the job's line before it hands the job
+ * the terminal, and a ^C in between goes to bash (a flake of the container and e2e tty tests). The job itself reads
+ * its process group and the terminal's (fields 5 and 8 of /proc/PID/stat); the quotes split the marker from its echo.
+ */
+export const FOREGROUND_JOB = `sh -c 'until [ "$(cut -d" " -f5 /proc/$$/stat)" = "$(cut -d" " -f8 /proc/$$/stat)" ]; do sleep 0.05; done; echo "in the fore""ground"; exec sleep 300'`;
+
 /** Running drivers, each with the promise of its end. */
 const drivers = new Map<ChildProcess, Promise<unknown>>();
 

@@ -6,7 +6,7 @@
 // interactive shell under `unshare`, as the other suites do.
 import { describe, expect, it } from 'vitest';
 import { AS_PID1, GRACIE_COMMAND } from './helpers';
-import { onTerminal as onPty, type PtyResult, type Step } from './pty';
+import { FOREGROUND_JOB, onTerminal as onPty, type PtyResult, type Step } from './pty';
 
 const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc'];
 /** gracie as the tests start it from a shell: directly, or as PID 1 of a new PID namespace (as the other suites do). */
@@ -49,12 +49,12 @@ describe.each(LAYOUTS)('gracie in the foreground of a terminal hands it to the c
         { fg_snapshot: 'shell' },
         // The quotes split the markers so the echo of the typed line never matches, only the output does.
         ...shell('echo "fla""gs=$-"', '^flags=(\\w*)$', 'flags'),
-        ...shell('sleep 30 &', '^\\[1\\] \\d+$'),
-        ...shell('jobs', '^\\[1\\]\\+\\s+(\\w+)\\s+sleep 30 &$', 'job'),
+        ...shell(`${FOREGROUND_JOB} &`, '^\\[1\\] \\d+$'),
+        ...shell('jobs', '^\\[1\\]\\+\\s+(\\w+)\\s+sh -c', 'job'),
         { send: 'fg\r' },
-        { expect: '^sleep 30$' },
-        // ^C only once the job really has the terminal, or it would go to the shell.
         { fg_not: 'shell', within: 5000 },
+        // ^C only once the job itself sees that it has the terminal, or it could go to the shell (pty.ts).
+        { expect: '^in the foreground$' },
         { send: '\u0003' },
         AT_PROMPT,
         { fg_is: 'shell', within: 5000 },
@@ -67,7 +67,7 @@ describe.each(LAYOUTS)('gracie in the foreground of a terminal hands it to the c
     );
     expect(result.transcript, 'bash found no job control on its terminal').not.toMatch(/no job control|cannot set terminal process group/);
     expect(result.captures.flags, 'interactive bash under gracie should have the monitor flag (m) in $-').toEqual([expect.stringContaining('m')]);
-    expect(result.captures.job, '`jobs` after `sleep 30 &`').toEqual(['Running']);
+    expect(result.captures.job, '`jobs` after starting the job with &').toEqual(['Running']);
     expect(result.captures.fgStatus, '`fg` then ^C: the job should have died of SIGINT (128+2)').toEqual(['130']);
     expect(result.captures.jobsAfter, '`jobs` once ^C ended the only job').toEqual(['']);
   });
