@@ -102,7 +102,7 @@ export function killTarget(target: Exclude<Target, 'outsiders'>, childPid: numbe
  * Not PID 1, "leftovers" are the child's process group plus the orphans gracie adopted as subreaper.
  */
 export function sendSignal(target: Target, childPid: number, isPid1: boolean, signal: number, adopted: () => number[]): string | null {
-  // The child or its group: one kill(2) (plain forwards do not come here: supervise() sends them itself).
+  // The child or its group: one kill(2). (The signal path in main.ts sends its plain forwards with kill() itself.)
   if (target === 'child' || target === 'group') return kill(killTarget(target, childPid, isPid1), signal);
   const results: Array<string | null> = [];
   if (target !== 'outsiders') results.push(kill(killTarget(target, childPid, isPid1), signal));
@@ -136,7 +136,8 @@ function allProcesses(): number[] {
   }
 }
 
-function kill(pid: number, signal: number): string | null {
+/** kill(2): null on success, else the errno name. `pid` comes from killTarget(), which keeps the kill(-1) rule. */
+export function kill(pid: number, signal: number): string | null {
   try {
     process.kill(pid, signal);
     return null;

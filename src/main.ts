@@ -1,7 +1,7 @@
 // gracie, top-down: parse, configure, spawn, supervise, exit. The only place that catches errors and picks
 // the exit path. Setup may fail (exit 2, 126, 127, 1); once the child runs, errors are logged, never fatal.
 import { writeSync } from 'node:fs';
-import { childEnvironment, groupAlive, inheritedDescriptors, killTarget, sendSignal, spawnWithLibc, spawnWithLibuv } from './child';
+import { childEnvironment, groupAlive, inheritedDescriptors, kill, killTarget, sendSignal, spawnWithLibc, spawnWithLibuv } from './child';
 import { parseCommandLine } from './cli';
 import { resolveConfig, type Config, type Env } from './config';
 import { GracieError, UsageError } from './errors';
@@ -96,13 +96,10 @@ async function supervise(config: Config, env: Env, log: Logger, stderrIsTerminal
       if (signal !== SIGCONT || !terminal?.resumed(child.pid)) supervisor.onSignal(signal);
       return;
     }
-    // A plain forward (the supervisor's table), sent with process.kill, not send(): every call between Node's
-    // listener and kill(2) shows in the latency of this cold path (docs/benchmarks.md, issue 14).
-    try {
-      process.kill(plainPid, plain);
-    } catch (error) {
-      reportSendFailure(log, supervisor.plainTarget, plain, (error as NodeJS.ErrnoException).code ?? String(error));
-    }
+    // A plain forward (the supervisor's table), sent with kill(), not send() and sendSignal(): every call between
+    // Node's listener and kill(2) shows in the latency of this cold path (docs/benchmarks.md, issue 14).
+    const failure = kill(plainPid, plain);
+    if (failure) reportSendFailure(log, supervisor.plainTarget, plain, failure);
     supervisor.plainForwarded(signal, plain);
   };
   // A flood that outruns the event loop fills libuv's signal pipe, and libuv drops what does not fit: a lost
